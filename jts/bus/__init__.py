@@ -1,0 +1,1 @@
+"""Message bus backends: in-process (default) and Redis Streams."""

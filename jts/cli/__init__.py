@@ -1,0 +1,1 @@
+"""The `jts` command."""

@@ -1,0 +1,1 @@
+"""Settings: one pydantic-settings model fed by a TOML file and JTS_* environment variables."""

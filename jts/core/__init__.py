@@ -1,0 +1,1 @@
+"""The innermost layer: time, clocks, identifiers and errors. Standard library only."""

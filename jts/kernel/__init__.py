@@ -1,0 +1,1 @@
+"""The event-driven kernel shared by backtest, paper and live trading."""

@@ -1,0 +1,1 @@
+"""The live node: asyncio edge, startup reconciliation, supervision."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, Alembic migrations and repositories behind the ports."""
