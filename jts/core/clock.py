@@ -39,7 +39,7 @@ class Clock(Protocol):
         ...
 
     def set_time_alert(self, name: str, alert_ns: int, callback: TimeCallback) -> None:
-        """Call ``callback`` once at ``alert_ns`` (at once, on the next advance, if already past)."""
+        """Call ``callback`` once at ``alert_ns`` (on the next advance if already past)."""
         ...
 
     def set_timer(
@@ -50,7 +50,7 @@ class Clock(Protocol):
         start_ns: int | None = None,
         stop_ns: int | None = None,
     ) -> None:
-        """Call ``callback`` every ``interval_ns`` from ``start_ns`` (default now) until ``stop_ns``."""
+        """Call ``callback`` every ``interval_ns`` from ``start_ns`` (or now) until ``stop_ns``."""
         ...
 
     def cancel_timer(self, name: str) -> None:

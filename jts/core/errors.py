@@ -13,7 +13,7 @@ class JtsError(Exception):
 
 
 class InvalidInputError(JtsError, ValueError):
-    """Data from outside (a broker string, a config value, a file row) is malformed or out of range."""
+    """Data from outside (a broker string, a config value, a file row) is malformed or invalid."""
 
 
 class ParseError(InvalidInputError):

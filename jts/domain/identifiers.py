@@ -23,7 +23,7 @@ class Identifier(str):
 
     def __new__(cls, value: str) -> Self:
         if type(value) is cls:
-            return value  # type: ignore[return-value]
+            return value
         if not isinstance(value, str):
             raise ParseError(f"{cls._what} must be a string, got {type(value).__name__}")
         if not value or value.strip() != value:
@@ -63,7 +63,7 @@ class InstrumentId(Identifier):
 
     def __new__(cls, value: str) -> Self:
         if type(value) is cls:
-            return value  # type: ignore[return-value]
+            return value
         obj = super().__new__(cls, value)
         symbol, dot, venue = value.rpartition(".")
         if not dot:

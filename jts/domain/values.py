@@ -20,7 +20,7 @@ from jts.core.errors import (
 )
 
 MAX_PRECISION: Final = 18
-_POW10: Final = tuple(10**i for i in range(MAX_PRECISION + 1))
+_POW10: Final[tuple[int, ...]] = tuple(10**i for i in range(MAX_PRECISION + 1))
 
 
 class Rounding(enum.Enum):
@@ -146,7 +146,9 @@ class FixedPoint:
     precision: int
     _kind: ClassVar[str] = "value"
 
-    def __init__(self, value: str | int | Decimal | FixedPoint, precision: int | None = None) -> None:
+    def __init__(
+        self, value: str | int | Decimal | FixedPoint, precision: int | None = None
+    ) -> None:
         raw, prec = _to_raw(value, precision)
         self._validate(raw, prec)
         object.__setattr__(self, "raw", raw)
@@ -272,8 +274,10 @@ class FixedPoint:
             prec = max(self.precision, other.precision)
             return type(self).from_raw(self.raw_at(prec) + sign * other.raw_at(prec), prec)
         if isinstance(other, int) and not isinstance(other, bool):
-            return type(self).from_raw(self.raw + sign * other * _POW10[self.precision], self.precision)
-        return NotImplemented
+            return type(self).from_raw(
+                self.raw + sign * other * _POW10[self.precision], self.precision
+            )
+        return NotImplemented  # type: ignore[no-any-return]  # lets Python try the reflected op
 
     def __add__(self, other: Self | int) -> Self:
         return self._combine(other, 1)
@@ -285,7 +289,7 @@ class FixedPoint:
 
     def __rsub__(self, other: int) -> Self:
         result = self._combine(other, -1)
-        return result if result is NotImplemented else -result  # type: ignore[operator]
+        return result if result is NotImplemented else -result
 
     def __mul__(self, other: int) -> Self:
         if isinstance(other, int) and not isinstance(other, bool):
