@@ -1,0 +1,290 @@
+"""A trading account's cash, per currency: settled, unsettled (T+2) and reserved for orders.
+
+What counts (see `jts.domain.events_account` for the vocabulary): a KRX trade moves cash only
+at settlement (D+2), but its proceeds may fund new purchases at once, so spending power is
+``free = settled + unsettled - locked``; only settled cash not needed for pending payments can
+be withdrawn. Settlement dates are business days of the exchange calendar, which the domain does
+not know: whoever applies a fill says when it settles (``None`` = at once, as on crypto venues).
+
+Open orders reserve cash (`reserve`), and a fill consumes its order's reservation by what the
+fill costs in that currency, so spending the reserved money never counts twice. A CASH account
+refuses anything that would leave ``free`` below zero in a currency whose free cash it lowers
+(`InsufficientFundsError`, the account unchanged); a MARGIN account allows it (credit, 미수).
+
+All amounts are integers at the currency's precision. A fill's value ``px x qty`` is exact on
+KRX; where it is finer than the currency (crypto) it is rounded as the account was told
+(``notional_rounding``, half away from zero by default) and that is the only rounding here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from jts.core.errors import DuplicateFillError, InvalidInputError, StateError
+from jts.domain.enums import AccountType, OrderSide
+from jts.domain.events_account import AccountBalance, AccountState
+from jts.domain.events_order import OrderFilled
+from jts.domain.identifiers import AccountId, ClientOrderId, InstrumentId, TradeId
+from jts.domain.values import Currency, Money, Quantity, Rounding
+
+
+class InsufficientFundsError(StateError):
+    """A CASH account was asked to spend or reserve more than it has free."""
+
+
+_Movement = tuple[Currency, int, dt.date | None]  # currency, raw change, settlement date
+
+
+class Account:
+    """Balances of one account; change them with `deposit`, `withdraw`, `reserve`, `release`,
+    `apply_fill` and `settle`. Every refused change leaves the account as it was."""
+
+    __slots__ = (
+        "_account_id",
+        "_account_type",
+        "_applied",
+        "_pending",
+        "_reservations",
+        "_rounding",
+        "_settled",
+    )
+
+    def __init__(
+        self,
+        account_id: AccountId,
+        account_type: AccountType = AccountType.CASH,
+        *,
+        notional_rounding: Rounding = Rounding.NEAREST,
+    ) -> None:
+        self._account_id = account_id
+        self._account_type = account_type
+        self._rounding = notional_rounding
+        self._settled: dict[Currency, int] = {}
+        self._pending: dict[Currency, dict[dt.date, int]] = {}
+        self._reservations: dict[ClientOrderId, Money] = {}
+        self._applied: set[tuple[InstrumentId, TradeId]] = set()
+
+    @property
+    def account_id(self) -> AccountId:
+        return self._account_id
+
+    @property
+    def account_type(self) -> AccountType:
+        return self._account_type
+
+    @property
+    def allows_margin(self) -> bool:
+        return self._account_type is AccountType.MARGIN
+
+    # ---- read side --------------------------------------------------------------------------
+    def currencies(self) -> tuple[Currency, ...]:
+        """Every currency the account has ever held, pending or reserved, by code."""
+        found = set(self._settled) | set(self._pending)
+        found |= {m.currency for m in self._reservations.values()}
+        return tuple(sorted(found, key=lambda c: c.code))
+
+    def balance(self, currency: Currency) -> AccountBalance:
+        return AccountBalance.of(
+            Money.from_raw(self._settled.get(currency, 0), currency),
+            Money.from_raw(sum(self._pending.get(currency, {}).values()), currency),
+            Money.from_raw(self._locked_raw(currency), currency),
+        )
+
+    def balances(self) -> tuple[AccountBalance, ...]:
+        return tuple(self.balance(c) for c in self.currencies())
+
+    def free(self, currency: Currency) -> Money:
+        return self.balance(currency).free
+
+    def withdrawable(self, currency: Currency) -> Money:
+        """Settled cash not needed for pending payments or open orders (never below zero)."""
+        pending_out = sum(v for v in self._pending.get(currency, {}).values() if v < 0)
+        raw = self._settled.get(currency, 0) + pending_out - self._locked_raw(currency)
+        return Money.from_raw(max(raw, 0), currency)
+
+    def unsettled_by_date(self, currency: Currency) -> dict[dt.date, Money]:
+        """Pending settlements of a currency by settlement date (net of buys and sells)."""
+        items = sorted(self._pending.get(currency, {}).items())
+        return {day: Money.from_raw(raw, currency) for day, raw in items}
+
+    def reserved(self, client_order_id: ClientOrderId) -> Money | None:
+        return self._reservations.get(client_order_id)
+
+    def to_state(self, ts_event: int, ts_init: int) -> AccountState:
+        return AccountState(
+            account_id=self._account_id,
+            account_type=self._account_type,
+            balances=self.balances(),
+            reported=False,
+            ts_event=ts_event,
+            ts_init=ts_init,
+        )
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{b.currency}: free {b.free}" for b in self.balances())
+        return f"Account({self._account_id}, {self._account_type.value}, {parts})"
+
+    # ---- cash in and out --------------------------------------------------------------------
+    def deposit(self, amount: Money) -> None:
+        """Settled cash arrives (a transfer in, the opening balance)."""
+        _require_positive("deposit", amount)
+        self._settled[amount.currency] = self._settled.get(amount.currency, 0) + amount.raw
+
+    def withdraw(self, amount: Money) -> None:
+        """Settled cash leaves; never more than `withdrawable`, even on a margin account."""
+        _require_positive("withdrawal", amount)
+        available = self.withdrawable(amount.currency)
+        if amount > available:
+            raise InsufficientFundsError(
+                f"account {self._account_id}: cannot withdraw {amount}, only {available} "
+                "is settled and not needed for pending payments or open orders"
+            )
+        self._settled[amount.currency] -= amount.raw
+
+    def settle(self, as_of: dt.date) -> dict[Currency, Money]:
+        """Move everything due on or before ``as_of`` from unsettled to settled; returns the
+        net amount settled per currency."""
+        moved: dict[Currency, Money] = {}
+        for currency, by_date in self._pending.items():
+            due = [day for day in by_date if day <= as_of]
+            if not due:
+                continue
+            net = sum(by_date.pop(day) for day in due)
+            self._settled[currency] = self._settled.get(currency, 0) + net
+            moved[currency] = Money.from_raw(net, currency)
+        self._pending = {c: d for c, d in self._pending.items() if d}
+        return moved
+
+    # ---- reservations -----------------------------------------------------------------------
+    def reserve(self, client_order_id: ClientOrderId, amount: Money) -> None:
+        """Set the cash an open order holds back (replacing its previous reservation); zero
+        releases it. A CASH account refuses a reservation its free cash cannot cover."""
+        if amount.raw < 0:
+            raise InvalidInputError(
+                f"account {self._account_id}: reservation for order {client_order_id} cannot "
+                f"be negative, got {amount}"
+            )
+        previous = self._reservations.get(client_order_id)
+        if amount.raw == 0:
+            self._reservations.pop(client_order_id, None)
+            return
+        if previous is not None and previous.currency != amount.currency:
+            raise InvalidInputError(
+                f"account {self._account_id}: order {client_order_id} already reserves "
+                f"{previous}; release it before reserving {amount.currency}"
+            )
+        increase = amount.raw - (previous.raw if previous is not None else 0)
+        if increase > 0 and not self.allows_margin:
+            free = self.free(amount.currency)
+            if free.raw < increase:
+                raise InsufficientFundsError(
+                    f"account {self._account_id}: cannot reserve {amount} for order "
+                    f"{client_order_id}, free is {free}"
+                    + (f" plus its current {previous}" if previous is not None else "")
+                )
+        self._reservations[client_order_id] = amount
+
+    def release(self, client_order_id: ClientOrderId) -> Money | None:
+        """Drop an order's reservation (order closed); returns what it held, if anything."""
+        return self._reservations.pop(client_order_id, None)
+
+    # ---- fills ------------------------------------------------------------------------------
+    def apply_fill(
+        self,
+        fill: OrderFilled,
+        *,
+        settlement_date: dt.date | None = None,
+        base_currency: Currency | None = None,
+    ) -> None:
+        """Book a fill's cash: its value in the quote currency (paid on a buy, received on a
+        sell), its commission and tax, and with ``base_currency`` (spot crypto) the bought or
+        sold coins. Everything settles on ``settlement_date`` (None = now)."""
+        key = (fill.instrument_id, fill.trade_id)
+        if key in self._applied:
+            raise DuplicateFillError(
+                f"account {self._account_id}: fill {fill.trade_id} of {fill.instrument_id} was "
+                "already applied"
+            )
+        movements = self._fill_movements(fill, base_currency, settlement_date)
+        reservation = self._consumed_reservation(fill.client_order_id, movements)
+        settled = dict(self._settled)
+        pending = {c: dict(d) for c, d in self._pending.items()}
+        for currency, raw, day in movements:
+            if day is None:
+                settled[currency] = settled.get(currency, 0) + raw
+            else:
+                by_date = pending.setdefault(currency, {})
+                by_date[day] = by_date.get(day, 0) + raw
+        reservations = dict(self._reservations)
+        if reservation is not None:
+            if reservation.raw:
+                reservations[fill.client_order_id] = reservation
+            else:
+                reservations.pop(fill.client_order_id, None)
+        if not self.allows_margin:
+            self._check_not_negative(fill, movements, settled, pending, reservations)
+        self._settled, self._pending, self._reservations = settled, pending, reservations
+        self._applied.add(key)
+
+    def _fill_movements(
+        self, fill: OrderFilled, base: Currency | None, day: dt.date | None
+    ) -> list[_Movement]:
+        value = fill.notional(self._rounding).raw
+        buy = fill.order_side is OrderSide.BUY
+        moves: list[_Movement] = [(fill.currency, -value if buy else value, day)]
+        if fill.commission.raw:
+            moves.append((fill.commission.currency, -fill.commission.raw, day))
+        if fill.tax.raw:
+            moves.append((fill.tax.currency, -fill.tax.raw, day))
+        if base is not None:
+            coins = _quantity_as_money(fill.last_qty, base, fill.trade_id)
+            moves.append((base, coins if buy else -coins, day))
+        return moves
+
+    def _consumed_reservation(
+        self, client_order_id: ClientOrderId, movements: Iterable[_Movement]
+    ) -> Money | None:
+        """The order's reservation after this fill, or None if it has none."""
+        held = self._reservations.get(client_order_id)
+        if held is None:
+            return None
+        spent = -sum(raw for cur, raw, _ in movements if cur == held.currency and raw < 0)
+        return Money.from_raw(max(held.raw - spent, 0), held.currency)
+
+    def _check_not_negative(
+        self,
+        fill: OrderFilled,
+        movements: Iterable[_Movement],
+        settled: dict[Currency, int],
+        pending: dict[Currency, dict[dt.date, int]],
+        reservations: dict[ClientOrderId, Money],
+    ) -> None:
+        for currency in {cur for cur, _, _ in movements}:
+            locked = sum(m.raw for m in reservations.values() if m.currency == currency)
+            total = settled.get(currency, 0) + sum(pending.get(currency, {}).values())
+            before = self.free(currency).raw
+            after = total - locked
+            if after < 0 and after < before:
+                raise InsufficientFundsError(
+                    f"account {self._account_id}: fill {fill.trade_id} of order "
+                    f"{fill.client_order_id} would leave free {currency} at "
+                    f"{Money.from_raw(after, currency)} on a {self._account_type.value} account"
+                )
+
+    def _locked_raw(self, currency: Currency) -> int:
+        return sum(m.raw for m in self._reservations.values() if m.currency == currency)
+
+
+def _require_positive(what: str, amount: Money) -> None:
+    if amount.raw <= 0:
+        raise InvalidInputError(f"a {what} must be positive, got {amount}")
+
+
+def _quantity_as_money(qty: Quantity, currency: Currency, trade_id: TradeId) -> int:
+    if qty.precision > currency.precision and qty.raw % 10 ** (qty.precision - currency.precision):
+        raise InvalidInputError(
+            f"fill {trade_id}: quantity {qty} has more decimals than {currency} keeps "
+            f"({currency.precision})"
+        )
+    return qty.raw_at(currency.precision)
