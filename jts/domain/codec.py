@@ -129,10 +129,12 @@ def _dec_hook(kind: type, obj: object) -> object:
         raise NotImplementedError(f"no decoder for {kind!r}")
     if not isinstance(obj, str):
         raise TypeError(f"expected a string for {kind.__name__}, got {type(obj).__name__}")
+    # A coin first listed by a venue after this process started is still a valid currency:
+    # unknown codes decode as crypto currencies (validated code, default precision).
     if issubclass(kind, Money):
-        return Money.from_str(obj)
+        return Money.from_str(obj, create_currency=True)
     if issubclass(kind, Currency):
-        return Currency.of(obj)
+        return Currency.of(obj, create=True)
     return kind(obj)  # identifiers, Price, Quantity: their constructors validate the text
 
 

@@ -442,12 +442,15 @@ class Money:
         return cls.from_raw(int(scaled), currency)
 
     @classmethod
-    def from_str(cls, text: str) -> Money:
-        """Parse ``"1500 KRW"`` / ``"-0.5 USD"`` (the form `str` produces)."""
+    def from_str(cls, text: str, *, create_currency: bool = False) -> Money:
+        """Parse ``"1500 KRW"`` / ``"-0.5 USD"`` (the form `str` produces).
+
+        ``create_currency`` registers an unknown code as a crypto currency (see `Currency.of`).
+        """
         amount, _, code = text.strip().rpartition(" ")
         if not amount:
             raise ParseError(f"money must be '<amount> <CURRENCY>', got {text!r}")
-        return cls(amount, Currency.of(code))
+        return cls(amount, Currency.of(code, create=create_currency))
 
     @classmethod
     def zero(cls, currency: Currency) -> Money:
