@@ -196,10 +196,15 @@ class Account:
         *,
         settlement_date: dt.date | None = None,
         base_currency: Currency | None = None,
+        allow_negative: bool = False,
     ) -> None:
         """Book a fill's cash: its value in the quote currency (paid on a buy, received on a
         sell), its commission and tax, and with ``base_currency`` (spot crypto) the bought or
-        sold coins. Everything settles on ``settlement_date`` (None = now)."""
+        sold coins. Everything settles on ``settlement_date`` (None = now).
+
+        A fill is a fact: the venue executed it whatever we think of our cash. The portfolio
+        books venue fills with ``allow_negative=True`` (and raises an alarm) rather than lose
+        them; without it a CASH account refuses a fill that would overdraw it."""
         key = (fill.instrument_id, fill.trade_id)
         if key in self._applied:
             raise DuplicateFillError(
@@ -222,7 +227,7 @@ class Account:
                 reservations[fill.client_order_id] = reservation
             else:
                 reservations.pop(fill.client_order_id, None)
-        if not self.allows_margin:
+        if not self.allows_margin and not allow_negative:
             self._check_not_negative(fill, movements, settled, pending, reservations)
         self._settled, self._pending, self._reservations = settled, pending, reservations
         self._applied.add(key)

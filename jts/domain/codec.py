@@ -23,6 +23,7 @@ import msgspec
 from jts.core.errors import DecodeError, InvalidInputError, JtsError
 from jts.domain.commands import COMMAND_TYPES
 from jts.domain.events import EVENT_TYPES
+from jts.domain.events_risk import RISK_EVENT_TYPES
 from jts.domain.identifiers import Identifier
 from jts.domain.instruments import Instrument
 from jts.domain.market_data import (
@@ -35,6 +36,7 @@ from jts.domain.market_data import (
 )
 from jts.domain.messages import Message
 from jts.domain.reports import REPORT_TYPES
+from jts.domain.signals import Signal
 from jts.domain.values import Currency, FixedPoint, Money
 
 MARKET_DATA_TYPES: Final[tuple[type[Message], ...]] = (
@@ -53,6 +55,8 @@ MESSAGE_TYPES: Final[tuple[type[Message], ...]] = (
     *REPORT_TYPES,
     *MARKET_DATA_TYPES,
     Instrument,
+    Signal,
+    *RISK_EVENT_TYPES,
 )
 
 

@@ -125,6 +125,10 @@ class Position:
         return self._position_id
 
     @property
+    def account_id(self) -> AccountId | None:
+        return self._account_id
+
+    @property
     def instrument_id(self) -> InstrumentId:
         return self._instrument_id
 

@@ -176,7 +176,12 @@ class FixedPoint:
 
     # ---- conversion -------------------------------------------------------------------------
     def as_decimal(self) -> Decimal:
-        return Decimal(self.raw).scaleb(-self.precision)
+        # built from text: Decimal.scaleb would round past the context's 28 digits
+        return Decimal(f"{self.raw}E-{self.precision}")
+
+    def as_float(self) -> float:
+        """For indicators and statistics only (they are not money); never for arithmetic."""
+        return self.raw / _POW10[self.precision]
 
     def raw_at(self, precision: int) -> int:
         """The raw value at another precision; refuses to drop non-zero digits."""
@@ -463,7 +468,7 @@ class Money:
         return (Money.from_raw, (self.raw, self.currency))
 
     def as_decimal(self) -> Decimal:
-        return Decimal(self.raw).scaleb(-self.currency.precision)
+        return Decimal(f"{self.raw}E-{self.currency.precision}")
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:

@@ -127,6 +127,8 @@ def for_annotation(hint: Any) -> st.SearchStrategy[Any]:
             return timestamps
         if hint is str:
             return st.text(max_size=40)
+        if hint is float:  # the only float fields are bounded scores (signal strength)
+            return st.floats(min_value=0.0, max_value=1.0)
         table: dict[type, st.SearchStrategy[Any]] = {
             Decimal: decimals,
             Price: any_prices,

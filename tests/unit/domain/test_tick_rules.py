@@ -462,7 +462,7 @@ def test_upbit_per_coin_exceptions() -> None:
         ("SIM", None, SPOT, "2024-06-03", KRW, "unknown venue 'SIM'"),
     ],
 )
-def test_unknown_combinations_raise(  # noqa: PLR0917 - one parameter per column
+def test_unknown_combinations_raise(
     venue: str,
     market: Market | None,
     kind: InstrumentKind,

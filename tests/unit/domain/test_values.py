@@ -211,8 +211,12 @@ def test_text_round_trip(price: Price) -> None:
 
 @given(prices(), prices())
 def test_addition_matches_decimal(a: Price, b: Price) -> None:
-    assert (a + b).as_decimal() == a.as_decimal() + b.as_decimal()
-    assert (a - b).as_decimal() == a.as_decimal() - b.as_decimal()
+    from decimal import localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 100  # the reference must not round either
+        assert (a + b).as_decimal() == a.as_decimal() + b.as_decimal()
+        assert (a - b).as_decimal() == a.as_decimal() - b.as_decimal()
     assert (a < b) == (a.as_decimal() < b.as_decimal())
     assert (a == b) == (a.as_decimal() == b.as_decimal())
 
@@ -279,3 +283,9 @@ def test_money_scaling_never_drifts(raw: int, rate_ppm: int) -> None:
     exact = money.as_decimal() * rate
     assert down.as_decimal() <= exact <= up.as_decimal()
     assert up.raw - down.raw in (0, 1)
+
+
+def test_as_decimal_keeps_every_digit() -> None:
+    huge = Price.from_raw(123456789012345678901234567890, 2)
+    assert str(huge.as_decimal()) == "1234567890123456789012345678.90"
+    assert Money.from_raw(10**30 + 1, KRW).as_decimal() == Decimal(10**30 + 1)

@@ -1,0 +1,1 @@
+"""Order management: the OMS (journal first, then send), routing, and execution algorithms."""

@@ -1,0 +1,91 @@
+"""Which execution client an order goes to.
+
+Routes are looked up most specific first: (strategy, instrument), then strategy, then
+instrument, then the venue's default client. When several clients can serve a route, the one
+with the most remaining capacity (as the client reports it) wins; ties keep registration order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from jts.domain.identifiers import AccountId, InstrumentId, StrategyId, Venue
+from jts.ports.execution import ExecutionClient
+
+
+@runtime_checkable
+class CapacityAware(Protocol):
+    """Optional: clients that know their rate-limit headroom (0.0 exhausted .. 1.0 idle)."""
+
+    def available_capacity(self) -> float: ...
+
+
+class NoRouteError(LookupError):
+    pass
+
+
+class OrderRouter:
+    def __init__(self) -> None:
+        self._clients: dict[AccountId, ExecutionClient] = {}
+        self._by_venue: dict[Venue, list[AccountId]] = {}
+        self._routes: dict[tuple[StrategyId | None, InstrumentId | None], list[AccountId]] = {}
+
+    def add_client(self, client: ExecutionClient) -> None:
+        self._clients[client.account_id] = client
+        accounts = self._by_venue.setdefault(client.venue, [])
+        if client.account_id not in accounts:
+            accounts.append(client.account_id)
+
+    def clients(self) -> list[ExecutionClient]:
+        return list(self._clients.values())
+
+    def client(self, account_id: AccountId) -> ExecutionClient | None:
+        return self._clients.get(account_id)
+
+    def add_route(
+        self,
+        accounts: Sequence[AccountId],
+        *,
+        strategy_id: StrategyId | None = None,
+        instrument_id: InstrumentId | None = None,
+    ) -> None:
+        self._routes[(strategy_id, instrument_id)] = list(accounts)
+
+    def route(
+        self,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        account_id: AccountId | None = None,
+    ) -> ExecutionClient:
+        if account_id is not None:
+            client = self._clients.get(account_id)
+            if client is None:
+                raise NoRouteError(f"no execution client for account {account_id}")
+            return client
+        for key in (
+            (strategy_id, instrument_id),
+            (strategy_id, None),
+            (None, instrument_id),
+        ):
+            accounts = self._routes.get(key)
+            if accounts:
+                return self._best(accounts)
+        accounts = self._by_venue.get(instrument_id.venue)
+        if not accounts:
+            raise NoRouteError(f"no execution client for venue {instrument_id.venue}")
+        return self._best(accounts)
+
+    def _best(self, accounts: Sequence[AccountId]) -> ExecutionClient:
+        candidates = [self._clients[a] for a in accounts if a in self._clients]
+        if not candidates:
+            raise NoRouteError(f"none of the accounts {list(accounts)} has a client")
+        if len(candidates) == 1:
+            return candidates[0]
+        best = candidates[0]
+        best_capacity = -1.0
+        for client in candidates:
+            capacity = client.available_capacity() if isinstance(client, CapacityAware) else 1.0
+            if capacity > best_capacity:
+                best, best_capacity = client, capacity
+        return best

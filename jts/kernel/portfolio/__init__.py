@@ -1,0 +1,1 @@
+"""Positions, accounts and PnL, updated from fills and marked to market."""

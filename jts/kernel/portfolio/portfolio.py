@@ -1,0 +1,194 @@
+"""The portfolio: every position and account of the node, exact, updated from fills.
+
+Positions are netting positions per (instrument, strategy). Accounts hold cash per currency,
+settled and unsettled: a fill's cash settles on the date the `SettlementPolicy` names (T+2
+business days for KRX equities, immediately for crypto) and `settle(date)` moves it.
+Marking to market uses the cache's last prices; nothing here reads a clock or does I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from jts.core.errors import UnknownInstrumentError
+from jts.domain.accounts import Account, InsufficientFundsError
+from jts.domain.events_order import OrderFilled
+from jts.domain.events_position import PositionEvent
+from jts.domain.identifiers import AccountId, InstrumentId, PositionId, StrategyId, TraderId
+from jts.domain.instruments import AssetClass, Instrument
+from jts.domain.positions import Position
+from jts.domain.values import KRW, Currency, Money, Rounding
+from jts.kernel.cache import Cache
+
+log = logging.getLogger(__name__)
+
+#: (instrument, fill time ns) -> the date the fill's cash settles, or None for "now".
+SettlementPolicy = Callable[[Instrument, int], dt.date | None]
+
+
+def immediate_settlement(instrument: Instrument, ts_ns: int) -> dt.date | None:
+    return None
+
+
+class Portfolio:
+    def __init__(
+        self,
+        cache: Cache,
+        trader_id: TraderId,
+        *,
+        base_currency: Currency = KRW,
+        settlement: SettlementPolicy = immediate_settlement,
+    ) -> None:
+        self._cache = cache
+        self._trader_id = trader_id
+        self._base = base_currency
+        self._settlement = settlement
+        self._accounts: dict[AccountId, Account] = {}
+        self._default_account: AccountId | None = None
+        self._positions: dict[PositionId, Position] = {}
+        self._by_instrument: dict[InstrumentId, list[Position]] = {}
+        self.overdrafts = 0
+
+    # ---- accounts -----------------------------------------------------------------------------
+    def add_account(self, account: Account, *, default: bool = False) -> None:
+        self._accounts[account.account_id] = account
+        if default or self._default_account is None:
+            self._default_account = account.account_id
+
+    def account(self, account_id: AccountId | None = None) -> Account | None:
+        key = account_id or self._default_account
+        return None if key is None else self._accounts.get(key)
+
+    def accounts(self) -> list[Account]:
+        return list(self._accounts.values())
+
+    def settle(self, as_of: dt.date) -> None:
+        for account in self._accounts.values():
+            account.settle(as_of)
+
+    # ---- positions ----------------------------------------------------------------------------
+    def position(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> Position | None:
+        for position in self._by_instrument.get(instrument_id, ()):
+            if position.strategy_id == strategy_id:
+                return position
+        return None
+
+    def positions(self, *, open_only: bool = True) -> list[Position]:
+        return [p for p in self._positions.values() if p.is_open or not open_only]
+
+    def position_qty(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> Decimal:
+        position = self.position(instrument_id, strategy_id)
+        return Decimal(0) if position is None else position.signed_qty
+
+    def net_qty(self, instrument_id: InstrumentId) -> Decimal:
+        """All strategies together: what the venue's books should show."""
+        return sum((p.signed_qty for p in self._by_instrument.get(instrument_id, ())), Decimal(0))
+
+    def apply_fill(self, fill: OrderFilled) -> tuple[PositionEvent, ...]:
+        """Book a fill on its position and its account; returns the position events."""
+        instrument = self._cache.instrument(fill.instrument_id)
+        position = self.position(fill.instrument_id, fill.strategy_id)
+        if position is None:
+            position = Position(
+                fill.instrument_id,
+                fill.strategy_id,
+                self._trader_id,
+                instrument.quote_currency,
+                account_id=fill.account_id,
+            )
+            self._positions[position.position_id] = position
+            self._by_instrument.setdefault(fill.instrument_id, []).append(position)
+        events = position.apply(fill)
+        account = self.account(fill.account_id)
+        if account is not None:
+            base = instrument.base_currency if instrument.asset_class is AssetClass.CRYPTO else None
+            day = self._settlement(instrument, fill.ts_event)
+            try:
+                account.apply_fill(fill, settlement_date=day, base_currency=base)
+            except InsufficientFundsError as exc:
+                # a fill is a fact: book it and raise the alarm instead of losing it
+                self.overdrafts += 1
+                log.error("fill booked on an overdrawn account: %s", exc)
+                account.apply_fill(
+                    fill, settlement_date=day, base_currency=base, allow_negative=True
+                )
+        return events
+
+    # ---- valuation ----------------------------------------------------------------------------
+    def _mark(self, position: Position) -> Money | None:
+        last = self._cache.last_price(position.instrument_id)
+        return None if last is None else position.notional_value(last)
+
+    def position_values(self, account_id: AccountId | None) -> list[tuple[str, Decimal]]:
+        values: list[tuple[str, Decimal]] = []
+        for position in self._positions.values():
+            if not position.is_open:
+                continue
+            if account_id is not None and position.account_id not in (None, account_id):
+                continue
+            value = self._mark(position)
+            if value is not None:
+                sign = -1 if position.signed_qty < 0 else 1
+                values.append((str(position.instrument_id), sign * value.as_decimal()))
+        return values
+
+    def free_cash(
+        self, account_id: AccountId | None, instrument_id: InstrumentId
+    ) -> Decimal | None:
+        account = self.account(account_id)
+        if account is None:
+            return None
+        try:
+            currency = self._cache.instrument(instrument_id).quote_currency
+        except UnknownInstrumentError:
+            return None
+        return account.free(currency).as_decimal()
+
+    def unrealized_pnl(self, instrument_id: InstrumentId | None = None) -> Money:
+        total = Money.zero(self._base)
+        for position in self._iter(instrument_id):
+            last = self._cache.last_price(position.instrument_id)
+            if last is not None and position.is_open and position.currency == self._base:
+                total = total + position.unrealized_pnl(last)
+        return total
+
+    def realized_pnl(self, instrument_id: InstrumentId | None = None) -> Money:
+        total = Money.zero(self._base)
+        for position in self._iter(instrument_id):
+            if position.currency == self._base:
+                total = total + position.realized_pnl
+        return total
+
+    def market_value(self) -> Money:
+        """Signed value of open positions in the base currency at last prices."""
+        raw = 0
+        for position in self._positions.values():
+            if not position.is_open or position.currency != self._base:
+                continue
+            value = self._mark(position)
+            if value is not None:
+                raw += -value.raw if position.signed_qty < 0 else value.raw
+        return Money.from_raw(raw, self._base)
+
+    def cash(self, account_id: AccountId | None = None) -> Money:
+        """Settled plus unsettled cash in the base currency."""
+        account = self.account(account_id)
+        if account is None:
+            return Money.zero(self._base)
+        balance = account.balance(self._base)
+        return balance.total
+
+    def equity(self, account_id: AccountId | None = None) -> Money:
+        """Cash plus the market value of open positions (the base currency only)."""
+        return self.cash(account_id) + self.market_value()
+
+    def _iter(self, instrument_id: InstrumentId | None) -> Iterable[Position]:
+        if instrument_id is None:
+            return self._positions.values()
+        return self._by_instrument.get(instrument_id, ())
+
+    def round_value(self, amount: Decimal) -> Money:
+        return Money.from_decimal(amount, self._base, Rounding.DOWN)

@@ -1,0 +1,1 @@
+"""Pre-trade risk: small pure rules, a configurable engine, and the kill switch."""

@@ -1,0 +1,1 @@
+"""Rows <-> domain objects. Rows are storage shapes; nothing outside `jts.storage` sees them."""

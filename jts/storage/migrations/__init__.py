@@ -1,0 +1,1 @@
+"""Alembic migration scripts (a package so that they are installed with JTS)."""
