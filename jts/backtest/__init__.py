@@ -1,0 +1,1 @@
+"""Backtesting on the shared kernel: simulated venue, historical feeds, runner, sweeps."""

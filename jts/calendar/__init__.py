@@ -1,0 +1,1 @@
+"""Trading calendars (XKRX sessions, holidays, auctions, settlement) behind `jts.ports.calendar`."""
