@@ -14,7 +14,6 @@ execution clients and feeds they attach. Everything happens on one thread in a f
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -22,7 +21,7 @@ from typing import Any
 
 from jts.core.clock import Clock
 from jts.core.errors import StateError
-from jts.core.time import kst_date
+from jts.core.time import NANOS_PER_DAY, NANOS_PER_HOUR
 from jts.domain.accounts import Account
 from jts.domain.bar_aggregation import TickBarAggregator, TimeBarAggregator
 from jts.domain.commands import CancelOrder, ModifyOrder, SubmitOrder
@@ -67,6 +66,7 @@ from jts.ports.repositories import OrderEventJournal
 log = logging.getLogger(__name__)
 
 Publisher = Callable[[str, Message], None]
+_KST_OFFSET_NS = 9 * NANOS_PER_HOUR  # Korea has no daylight saving time
 
 
 def _no_publish(topic: str, message: Message) -> None:
@@ -117,7 +117,7 @@ class Kernel:
         self._pending: deque[ExecutionEvent] = deque()
         self._busy = False
         self._running = False
-        self._day: dict[InstrumentId, dt.date] = {}
+        self._day_end: dict[InstrumentId, int] = {}
         self._last_close: dict[InstrumentId, Price] = {}
         self.account_states: list[AccountState] = []
 
@@ -344,27 +344,37 @@ class Kernel:
             raise TypeError(f"not market data: {type(data).__name__}")
 
     def _new_day(self, instrument_id: InstrumentId, ts_ns: int, price: Price) -> None:
-        """Track the previous session's last price as the day's base price (기준가)."""
-        day = kst_date(ts_ns)
-        known = self._day.get(instrument_id)
-        if known != day:
+        """Track the previous session's last price as the day's base price (기준가).
+
+        Runs on every bar and tick, so the KST day is only recomputed when the instant passes
+        the cached end of the current day.
+        """
+        if ts_ns >= self._day_end.get(instrument_id, -1):
+            day_start = (ts_ns + _KST_OFFSET_NS) // NANOS_PER_DAY * NANOS_PER_DAY - _KST_OFFSET_NS
             previous = self._last_close.get(instrument_id)
-            if previous is not None:
+            if previous is not None and instrument_id in self._day_end:
                 self.risk.set_base_price(instrument_id, previous)
-            self._day[instrument_id] = day
+            self._day_end[instrument_id] = day_start + NANOS_PER_DAY
         self._last_close[instrument_id] = price
 
     def process_bar(self, bar: Bar) -> None:
-        instrument_id = bar.bar_type.instrument_id
-        self._new_day(instrument_id, bar.ts_event, bar.close)
+        bar_type = bar.bar_type
+        self._new_day(bar_type.instrument_id, bar.ts_event, bar.close)
         self._cache.update_bar(bar)
-        handlers = self._bar_handlers.get(bar.bar_type)
+        handlers = self._bar_handlers.get(bar_type)
         if handlers:
-            with self._guard():
+            outer = not self._busy
+            self._busy = True
+            try:
                 for strategy in handlers:
                     strategy.handle_bar(bar)
+            finally:
+                if outer:
+                    self._busy = False
+            if outer and self._pending:
+                self._drain()
         if self._publish_data:
-            self._publish(topics.bars(bar.bar_type), bar)
+            self._publish(topics.bars(bar_type), bar)
 
     def process_trade_tick(self, tick: TradeTick) -> None:
         self._new_day(tick.instrument_id, tick.ts_event, tick.price)

@@ -216,6 +216,29 @@ class Bar(Message, frozen=True, kw_only=True):
     ts_init: int
 
     def __post_init__(self) -> None:
+        # Fast path for the common case (a backtest builds millions of bars): exact types, one
+        # precision, consistent raw integers. Anything else takes the full check below, which
+        # names the broken rule.
+        o, h, low, c = self.open, self.high, self.low, self.close
+        if (
+            type(o) is Price
+            and type(h) is Price
+            and type(low) is Price
+            and type(c) is Price
+            and type(self.volume) is Quantity
+            and type(self.bar_type) is BarType
+            and type(self.ts_event) is int
+            and type(self.ts_init) is int
+            and self.ts_event >= 0
+            and self.ts_init >= 0
+            and o.precision == h.precision == low.precision == c.precision
+        ):
+            low_raw, high_raw = low.raw, h.raw
+            if 0 < low_raw <= o.raw <= high_raw and low_raw <= c.raw <= high_raw:
+                return
+        self._check_fully()
+
+    def _check_fully(self) -> None:
         check_type(self, "bar_type", self.bar_type, BarType, InvalidBarError)
         check_timestamps(self, self.ts_event, self.ts_init, InvalidBarError)
         for name in ("open", "high", "low", "close"):
