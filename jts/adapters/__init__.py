@@ -1,1 +1,4 @@
-"""Venue adapters (KIS, Creon, Upbit, simulators). Each implements the ports; none imports another."""
+"""Venue adapters (KIS, Creon, Upbit, simulators).
+
+Each implements the ports; none imports another.
+"""
