@@ -142,6 +142,36 @@ def _dec_hook(kind: type, obj: object) -> object:
     return kind(obj)  # identifiers, Price, Quantity: their constructors validate the text
 
 
+#: How many decoded values one codec remembers before it starts over.
+_MEMO_LIMIT: Final = 65_536
+
+
+def _memoized(hook: Any) -> Any:
+    """Wrap a dec_hook with a bounded memo of (type, text) -> value.
+
+    A stream repeats the same identifiers, prices and amounts endlessly, and every value type
+    is immutable, so a decoded value can be handed out again instead of being re-parsed and
+    re-validated. Failures are not memoized: they raise every time.
+    """
+    memo: dict[tuple[type, object], object] = {}
+
+    def cached(kind: type, obj: object) -> object:
+        key = (kind, obj)
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable wire value: let the hook explain it
+            return hook(kind, obj)
+        value = hook(kind, obj)
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = value
+        return value
+
+    return cached
+
+
 # Exceptions that mean "these bytes are not a valid message": msgspec's own, and whatever a
 # message's validation or a value type raises while its fields are rebuilt.
 _DECODE_FAILURES: Final = (
@@ -200,13 +230,14 @@ class Codec:
         self._types = tuple(dict.fromkeys(types))
         self._type_set = frozenset(self._types)
         union: Any = typing.Union[self._types]  # noqa: UP007 - built from a runtime tuple
+        dec_hook = _memoized(_dec_hook)
         self._msgpack_encoder = msgspec.msgpack.Encoder(enc_hook=_enc_hook)
         self._msgpack_decoder: msgspec.msgpack.Decoder[Message] = msgspec.msgpack.Decoder(
-            union, dec_hook=_dec_hook
+            union, dec_hook=dec_hook
         )
         self._json_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
         self._json_decoder: msgspec.json.Decoder[Message] = msgspec.json.Decoder(
-            union, dec_hook=_dec_hook
+            union, dec_hook=dec_hook
         )
 
     def _check_known(self, message: object) -> None:
