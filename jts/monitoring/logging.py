@@ -37,7 +37,7 @@ MIN_SECRET_LENGTH: Final = 4
 LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: Library loggers whose INFO lines are start-up chatter, not events: raised to WARNING unless
 #: the configured level is DEBUG.
-CHATTY_LOGGERS: Final = ("alembic.runtime.plugins", "alembic.runtime.migration")
+CHATTY_LOGGERS: Final = ("alembic.runtime.plugins",)
 FORMATS: Final = ("console", "json")
 
 
