@@ -9,7 +9,14 @@ included: ``str(Price("1.50")) == "1.50"``.
 from __future__ import annotations
 
 import enum
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 from typing import Any, ClassVar, Final, Self
 
 from jts.core.errors import (
@@ -455,9 +462,11 @@ class Money:
         if not amount.is_finite():
             raise ParseError(f"not a finite amount: {amount}")
         try:
-            scaled = amount.scaleb(currency.precision).quantize(
-                Decimal(1), rounding=_DECIMAL_ROUNDING[rounding]
-            )
+            with localcontext() as ctx:
+                ctx.prec = 80  # wide enough that only the named rounding ever drops digits
+                scaled = amount.scaleb(currency.precision).quantize(
+                    Decimal(1), rounding=_DECIMAL_ROUNDING[rounding]
+                )
         except InvalidOperation as exc:
             raise PrecisionError(f"cannot represent {amount} {currency}") from exc
         return cls.from_raw(int(scaled), currency)
@@ -511,7 +520,10 @@ class Money:
 
     def scaled(self, rate: Decimal, rounding: Rounding) -> Money:
         """``self x rate`` rounded onto the currency grid (fees, taxes, FX)."""
-        return Money.from_decimal(self.as_decimal() * rate, self.currency, rounding)
+        with localcontext() as ctx:
+            ctx.prec = 80  # the product is exact; only `from_decimal` rounds
+            product = self.as_decimal() * rate
+        return Money.from_decimal(product, self.currency, rounding)
 
     def __neg__(self) -> Money:
         return Money.from_raw(-self.raw, self.currency)

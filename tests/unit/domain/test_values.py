@@ -289,3 +289,9 @@ def test_as_decimal_keeps_every_digit() -> None:
     huge = Price.from_raw(123456789012345678901234567890, 2)
     assert str(huge.as_decimal()) == "1234567890123456789012345678.90"
     assert Money.from_raw(10**30 + 1, KRW).as_decimal() == Decimal(10**30 + 1)
+
+
+def test_scaling_long_amounts_rounds_only_once() -> None:
+    # 30 significant digits in the product: a 28-digit context would round before the truncation
+    money = Money.from_raw(123456789012345678901, KRW)
+    assert money.scaled(Decimal("0.123456789"), Rounding.DOWN) == Money("15241578751714678875", KRW)
