@@ -84,9 +84,16 @@ def parse_iso_ns(text: str, default_tz: dt.tzinfo | None = None) -> int:
     return dt_to_ns(parsed) + frac_ns
 
 
+_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+_KST_OFFSET_NS: Final = 9 * NANOS_PER_HOUR
+
+
 def kst_date(ns: int) -> dt.date:
-    """The Korean calendar date of an instant (sessions, settlement and tax years are KST dates)."""
-    return ns_to_dt(ns, KST).date()
+    """The Korean calendar date of an instant (sessions, settlement and tax years are KST dates).
+
+    Integer arithmetic only: hot paths call this per bar, and KST has no daylight saving time.
+    """
+    return dt.date.fromordinal(_EPOCH_ORDINAL + (ns + _KST_OFFSET_NS) // NANOS_PER_DAY)
 
 
 def kst_to_ns(date: dt.date, hhmmss: str = "000000") -> int:

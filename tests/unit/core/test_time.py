@@ -55,3 +55,8 @@ def test_kst_edges() -> None:
         kst_to_ns(dt.date(2024, 1, 2), "250000")
     with pytest.raises(ParseError, match="naive"):
         dt_to_ns(dt.datetime(2024, 1, 1))  # noqa: DTZ001
+
+
+@given(st.integers(min_value=-(10**18), max_value=4_000_000_000 * NANOS_PER_SECOND))
+def test_kst_date_matches_datetime(ns: int) -> None:
+    assert kst_date(ns) == ns_to_dt(ns, KST).date()
