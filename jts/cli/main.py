@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from jts.cli import config, db, up, version
+from jts.cli import config, db, sim, up, version
 from jts.cli.errors import DEBUG_ENV_VAR, JtsGroup
 from jts.cli.state import CliState
 
@@ -71,6 +71,7 @@ def build_app() -> typer.Typer:
     app.command("version")(version.version)
     app.add_typer(config.build(), name="config")
     app.add_typer(db.build(), name="db")
+    app.add_typer(sim.build(), name="sim")
     return app
 
 
