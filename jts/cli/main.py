@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from jts.cli import config, db, sim, up, version
+from jts.cli import config, db, dsl, sim, up, version
 from jts.cli.errors import DEBUG_ENV_VAR, JtsGroup
 from jts.cli.state import CliState
 
@@ -72,6 +72,7 @@ def build_app() -> typer.Typer:
     app.add_typer(config.build(), name="config")
     app.add_typer(db.build(), name="db")
     app.add_typer(sim.build(), name="sim")
+    app.add_typer(dsl.build(), name="dsl")
     return app
 
 
