@@ -75,4 +75,7 @@ class NoticeCipher:
             plain = unpadder.update(padded) + unpadder.finalize()
         except ValueError as exc:
             raise NoticeDecryptError("bad PKCS7 padding: wrong key or iv?") from exc
-        return plain.decode("utf-8")
+        try:
+            return plain.decode("utf-8")
+        except UnicodeDecodeError as exc:  # a wrong key can still end in valid padding
+            raise NoticeDecryptError("decrypted notice is not UTF-8: wrong key or iv?") from exc
