@@ -120,6 +120,7 @@ class Kernel:
         self._day_end: dict[InstrumentId, int] = {}
         self._last_close: dict[InstrumentId, Price] = {}
         self.account_states: list[AccountState] = []
+        self._position_listeners: list[Callable[[PositionEvent], None]] = []
 
     # ---- StrategyHost -------------------------------------------------------------------------
     @property
@@ -262,6 +263,10 @@ class Kernel:
     def add_execution_client(self, client: ExecutionClient) -> None:
         client.bind(self.handle_execution_event)
         self.execution.register_client(client)
+
+    def add_position_listener(self, listener: Callable[[PositionEvent], None]) -> None:
+        """Called with every position event after the owning strategy has seen it."""
+        self._position_listeners.append(listener)
 
     def add_strategy(self, strategy: Strategy) -> None:
         if strategy.id in self._strategies:
@@ -447,6 +452,8 @@ class Kernel:
                 strategy.handle_position_event(position_event)
         self._publish(topics.order_events(order.instrument_id), event)
         for position_event in position_events:
+            for listener in self._position_listeners:
+                listener(position_event)
             self._publish(topics.position_events(position_event.instrument_id), position_event)
 
     # ---- re-entrancy guard --------------------------------------------------------------------
