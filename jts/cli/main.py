@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from jts.cli import config, db, dsl, sim, up, version
+from jts.cli import backtest, config, db, dsl, sim, up, version
 from jts.cli.errors import DEBUG_ENV_VAR, JtsGroup
 from jts.cli.state import CliState
 
@@ -69,6 +69,7 @@ def build_app() -> typer.Typer:
     app.callback()(_global_options)
     app.command("up")(up.up)
     app.command("version")(version.version)
+    app.command("backtest")(backtest.backtest)
     app.add_typer(config.build(), name="config")
     app.add_typer(db.build(), name="db")
     app.add_typer(sim.build(), name="sim")
