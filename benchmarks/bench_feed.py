@@ -48,8 +48,8 @@ def _peak_mb() -> float:
 
 def _child(mode: str, path: str) -> dict[str, float]:
     """One measurement in this (fresh) process; prints a JSON line."""
-    from jts.backtest.data.feed import BarFeed  # noqa: PLC0415
-    from jts.backtest.data.schema import ONE_DAY, ReadOptions  # noqa: PLC0415
+    from jts.backtest.data.feed import BarFeed
+    from jts.backtest.data.schema import ONE_DAY, ReadOptions
 
     instruments = None
     options = ReadOptions()
@@ -59,8 +59,8 @@ def _child(mode: str, path: str) -> dict[str, float]:
     feed = BarFeed(path, instruments=instruments, options=options)
     # pyarrow imports pandas (installed for exchange_calendars) on its first numpy conversion:
     # a one-off 50 MB / 1-2 s that every backtest pays anyway, so it belongs to the baseline
-    import numpy as np  # noqa: PLC0415
-    import pyarrow as pa  # noqa: PLC0415
+    import numpy as np
+    import pyarrow as pa
 
     pa.array(np.zeros(1, dtype=np.int64)).to_numpy()
     baseline = _rss_mb()
@@ -82,8 +82,8 @@ def _child(mode: str, path: str) -> dict[str, float]:
 
 
 def _daily_instruments() -> list[Instrument]:
-    from jts.domain.instruments import krx_equity  # noqa: PLC0415
-    from jts.domain.tick_rules import Market  # noqa: PLC0415
+    from jts.domain.instruments import krx_equity
+    from jts.domain.tick_rules import Market
 
     return [krx_equity(f"{900000 + i:06d}", f"Synthetic {i}", Market.KOSPI) for i in range(100)]
 
@@ -113,10 +113,10 @@ def _report(label: str, figures: dict[str, float]) -> None:
 
 
 def main() -> None:
-    from jts.backtest.data.schema import ONE_DAY  # noqa: PLC0415
-    from jts.backtest.data.synthetic import generate_bars  # noqa: PLC0415
-    from jts.backtest.data.writers import write_bars  # noqa: PLC0415
-    from jts.calendar import XkrxCalendar  # noqa: PLC0415
+    from jts.backtest.data.schema import ONE_DAY
+    from jts.backtest.data.synthetic import generate_bars
+    from jts.backtest.data.writers import write_bars
+    from jts.calendar import XkrxCalendar
 
     started = time.perf_counter()
     calendar = XkrxCalendar()

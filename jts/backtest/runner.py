@@ -7,6 +7,7 @@ Python file (``path.py[:Class]``) or a DSL file (``.jts``) by `load_strategy`.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -226,16 +227,24 @@ def run_backtest(
     calendar: TradingCalendar | None = None,
     costs: CostModel | None = None,
     matching: MatchingConfig | None = None,
+    options: ReadOptions | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BacktestResult:
-    """Stream the bars in ``data`` (file or folder) through the strategies."""
+    """Stream the bars in ``data`` (file or folder) through the strategies.
+
+    ``options`` says how to read the files (bar interval, timestamp convention, repair);
+    ``instrument`` names the instrument of files without an instrument column.
+    """
     paths = [data] if isinstance(data, Path) else list(data)
-    instruments = resolve_instruments(scan_instrument_ids(paths, instrument))
+    read = options or ReadOptions()
+    if instrument is not None:
+        read = dataclasses.replace(read, instrument=instrument)
+    instruments = resolve_instruments(scan_instrument_ids(paths, read.instrument))
     engine = build_engine(config, instruments, calendar=calendar, costs=costs, matching=matching)
     feed = BarFeed(
         paths,
         instruments=instruments,
-        options=ReadOptions(instrument=instrument),
+        options=read,
         start=config.start_ns,
         end=config.end_ns,
         calendar=engine.calendar,
