@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from jts.core.clock import Clock
 from jts.core.errors import StateError
@@ -54,6 +54,8 @@ from jts.domain.signals import Signal
 from jts.domain.values import KRW, Currency, Price, Quantity
 from jts.kernel import topics
 from jts.kernel.cache import Cache
+from jts.kernel.execution.algorithms.base import ExecAlgorithm
+from jts.kernel.execution.algorithms.engine import AlgorithmEngine
 from jts.kernel.execution.engine import ExecutionEngine
 from jts.kernel.ids import IdFactory, LiveIdFactory
 from jts.kernel.portfolio.portfolio import Portfolio, SettlementPolicy, immediate_settlement
@@ -66,6 +68,7 @@ from jts.ports.repositories import OrderEventJournal
 log = logging.getLogger(__name__)
 
 Publisher = Callable[[str, Message], None]
+_Algo = TypeVar("_Algo", bound=ExecAlgorithm)
 _KST_OFFSET_NS = 9 * NANOS_PER_HOUR  # Korea has no daylight saving time
 
 
@@ -108,6 +111,9 @@ class Kernel:
         )
         self.execution = ExecutionEngine(clock, self._cache, self.ids, journal=journal)
         self.execution.add_listener(self._on_order_event)
+        # after the kernel's own listener: algorithms hear of a child's event once the
+        # portfolio and the owning strategy have
+        self.algorithms = AlgorithmEngine(self, publish=self._publish, guard=self._guard)
         self._strategies: dict[StrategyId, Strategy] = {}
         self._bar_handlers: dict[BarType, list[Strategy]] = {}
         self._trade_handlers: dict[InstrumentId, list[Strategy]] = {}
@@ -249,6 +255,16 @@ class Kernel:
 
     def publish_signal(self, signal: Signal) -> None:
         self._publish(topics.signals(signal.strategy_id), signal)
+
+    def execute_algorithm(self, algorithm: _Algo, strategy: Strategy | None = None) -> _Algo:
+        """Start an execution algorithm (TWAP, VWAP, iceberg, POV) on this kernel's clock.
+
+        Its children go through `submit_order` like any order (risk, then the OMS), under
+        ``strategy``'s id, or under the algorithm's own id when none is given (manual or API
+        use). Raises if the algorithm's terms do not fit the instrument or the clock.
+        """
+        with self._guard():
+            return self.algorithms.start(algorithm, strategy)
 
     # ---- set-up -------------------------------------------------------------------------------
     def add_instrument(self, instrument: Instrument) -> None:

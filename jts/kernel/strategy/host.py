@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from jts.core.clock import Clock
 from jts.domain.enums import OrderSide
@@ -14,8 +14,12 @@ from jts.domain.values import Price, Quantity
 from jts.kernel.cache import Cache
 
 if TYPE_CHECKING:
+    from jts.kernel.execution.algorithms.base import ExecAlgorithm
     from jts.kernel.portfolio.portfolio import Portfolio
     from jts.kernel.strategy.strategy import Strategy
+
+
+_Algo = TypeVar("_Algo", bound="ExecAlgorithm")
 
 
 class StrategyHost(Protocol):
@@ -61,3 +65,5 @@ class StrategyHost(Protocol):
     ) -> None: ...
 
     def publish_signal(self, signal: Signal) -> None: ...
+
+    def execute_algorithm(self, algorithm: _Algo, strategy: Strategy | None = None) -> _Algo: ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from jts.core.clock import Clock, TimeEvent
 from jts.core.errors import InvalidInputError, StateError
@@ -50,6 +50,11 @@ from jts.domain.values import Price, Quantity
 from jts.kernel.cache import Cache
 from jts.kernel.strategy.host import StrategyHost
 from jts.kernel.strategy.params import StrategyParams, validate_params
+
+if TYPE_CHECKING:
+    from jts.kernel.execution.algorithms.base import ExecAlgorithm
+
+_Algo = TypeVar("_Algo", bound="ExecAlgorithm")
 
 QtyLike = Quantity | int | str | Decimal
 PriceLike = Price | int | str | Decimal
@@ -403,6 +408,21 @@ class Strategy:
     ) -> int:
         iid = InstrumentId(instrument_id) if instrument_id is not None else None
         return self.host.cancel_all_orders(self, iid, side)
+
+    def execute(self, algorithm: _Algo) -> _Algo:
+        """Work a parent order with an execution algorithm (`jts.kernel.execution.algorithms`).
+
+        The children are this strategy's orders: risk-checked under its limits, reported to
+        its order callbacks, booked to its positions. Stop it with ``algorithm.cancel()``
+        (cancelling its children one by one stops it too). In signal-only mode nothing is
+        sent: the parent becomes one signal and the algorithm stays PENDING.
+        """
+        if self.signal_only:
+            iid = algorithm.instrument_id
+            qty = self.cache.instrument(iid).make_qty(algorithm.quantity)
+            self._signal_for_order(iid, algorithm.side, qty, OrderType.MARKET, None)
+            return algorithm
+        return self.host.execute_algorithm(algorithm, self)
 
     def close_position(self, instrument_id: InstrumentId | str) -> ClientOrderId | None:
         """Cancel the instrument's open orders and trade the position to flat at market."""
