@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from jts.adapters.notify.config import AlertsConfig
 from jts.config.components import (
     BrokersConfig,
     BusConfig,
@@ -132,6 +133,7 @@ class Settings(BaseSettings):
     logging: LoggingConfig = LoggingConfig()
     node: NodeConfig = NodeConfig()
     brokers: BrokersConfig = BrokersConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
     @classmethod
     def settings_customise_sources(

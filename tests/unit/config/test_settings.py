@@ -227,7 +227,15 @@ def test_secret_values_lists_every_configured_secret() -> None:
 
 
 def test_secret_paths_are_the_secret_fields() -> None:
-    assert secret_paths() == {"brokers.kis.app_key", "brokers.kis.app_secret"}
+    assert secret_paths() == {
+        "brokers.kis.app_key",
+        "brokers.kis.app_secret",
+        "alerts.webhook.url",
+        "alerts.webhook.authorization",
+        "alerts.slack.webhook_url",
+        "alerts.telegram.bot_token",
+        "alerts.email.password",
+    }
 
 
 def test_secrets_are_secret_str() -> None:
