@@ -94,8 +94,14 @@ class Account:
     def balances(self) -> tuple[AccountBalance, ...]:
         return tuple(self.balance(c) for c in self.currencies())
 
+    def total(self, currency: Currency) -> Money:
+        """Settled plus unsettled (the hot-path read of `balance(...).total`)."""
+        raw = self._settled.get(currency, 0) + sum(self._pending.get(currency, {}).values())
+        return Money.from_raw(raw, currency)
+
     def free(self, currency: Currency) -> Money:
-        return self.balance(currency).free
+        """Total minus what open orders hold (the hot-path read of `balance(...).free`)."""
+        return Money.from_raw(self.total(currency).raw - self._locked_raw(currency), currency)
 
     def withdrawable(self, currency: Currency) -> Money:
         """Settled cash not needed for pending payments or open orders (never below zero)."""

@@ -90,7 +90,7 @@ def _member(enum_type: type[_E], name: str, text: str) -> _E:
         ) from None
 
 
-class BarSpecification(msgspec.Struct, frozen=True):
+class BarSpecification(msgspec.Struct, frozen=True, cache_hash=True):
     """Step, aggregation and price type: ``1-MINUTE-LAST``, ``100-TICK-LAST``, ``1-DAY-MID``."""
 
     step: int
@@ -154,7 +154,7 @@ class BarSpecification(msgspec.Struct, frozen=True):
         )
 
 
-class BarType(msgspec.Struct, frozen=True):
+class BarType(msgspec.Struct, frozen=True, cache_hash=True):
     """Which bars: instrument + specification + source, e.g. ``005930.KRX-1-MINUTE-LAST-EXTERNAL``.
 
     Hashable and comparable for equality, so it keys caches and subscriptions directly.

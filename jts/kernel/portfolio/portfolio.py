@@ -178,8 +178,7 @@ class Portfolio:
         account = self.account(account_id)
         if account is None:
             return Money.zero(self._base)
-        balance = account.balance(self._base)
-        return balance.total
+        return account.total(self._base)
 
     def equity(self, account_id: AccountId | None = None) -> Money:
         """Cash plus the market value of open positions (the base currency only)."""

@@ -149,7 +149,12 @@ class RiskEngine:
             position_qty=self._portfolio.position_qty(order.instrument_id, order.strategy_id),
             open_orders=open_count,
             pending_qty=pending,
-            position_values=self._portfolio.position_values(account),
+            # marking every position costs; only exposure limits need it
+            position_values=(
+                self._portfolio.position_values(account)
+                if limits.max_gross_exposure is not None or limits.max_net_exposure is not None
+                else ()
+            ),
             free_cash=self._portfolio.free_cash(account, order.instrument_id),
             orders_last_second=len(recent),
             in_trading_hours=(

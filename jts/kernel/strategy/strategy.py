@@ -79,6 +79,7 @@ class Strategy:
         self.signal_only = signal_only
         self._host: StrategyHost | None = None
         self._indicators: dict[BarType, list[Any]] = {}
+        self._close_indicators: dict[BarType, list[Any]] = {}
         self._virtual: dict[InstrumentId, Decimal] = {}
         self.signals: list[Signal] = []
 
@@ -159,9 +160,14 @@ class Strategy:
 
     # ---- dispatch (called by the kernel) ------------------------------------------------------
     def handle_bar(self, bar: Bar) -> None:
-        indicators = self._indicators.get(bar.bar_type)
-        if indicators:
-            for indicator in indicators:
+        on_close = self._close_indicators.get(bar.bar_type)
+        if on_close:
+            close = bar.close.as_float()
+            for update in on_close:
+                update(close)
+        others = self._indicators.get(bar.bar_type)
+        if others:
+            for indicator in others:
                 indicator.update(*_bar_inputs(indicator, bar))
         self.on_bar(bar)
 
@@ -210,7 +216,14 @@ class Strategy:
         ``high``, ``low``, ``close``, ``volume``, ``session``) works; `jts.indicators` does.
         """
         parsed = BarType.parse(bar_type) if isinstance(bar_type, str) else bar_type
-        self._indicators.setdefault(parsed, []).append(indicator)
+        inputs = tuple(getattr(indicator, "inputs", ("close",)))
+        unknown = [name for name in inputs if name not in _FIELDS and name != "session"]
+        if unknown:
+            raise InvalidInputError(f"indicator inputs {unknown} cannot be taken from a bar")
+        if inputs == ("close",):  # the common case, fed without building an argument list
+            self._close_indicators.setdefault(parsed, []).append(indicator.update)
+        else:
+            self._indicators.setdefault(parsed, []).append(indicator)
         return indicator
 
     # ---- timers -------------------------------------------------------------------------------

@@ -239,3 +239,19 @@ def test_state_snapshot() -> None:
     assert balance.locked == krw(100_000)
     assert balance.free == krw(970_000)
     assert "KIS-12345678-01" in repr(account)
+
+
+def test_total_and_free_agree_with_balance() -> None:
+    import datetime as dt
+
+    from jts.domain.accounts import Account
+    from jts.domain.identifiers import AccountId, ClientOrderId
+    from jts.domain.values import KRW, Money
+
+    account = Account(AccountId("SIM-1"))
+    account.deposit(Money("1000000", KRW))
+    account.reserve(ClientOrderId("O-1"), Money("250000", KRW))
+    account._pending[KRW] = {dt.date(2024, 1, 4): -1000}
+    balance = account.balance(KRW)
+    assert account.total(KRW) == balance.total == Money("999000", KRW)
+    assert account.free(KRW) == balance.free == Money("749000", KRW)
