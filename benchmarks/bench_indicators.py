@@ -136,7 +136,7 @@ def streaming(data: dict[str, Any]) -> None:
 def vectorised(data: dict[str, Any]) -> None:
     talib: Any
     try:
-        import talib  # noqa: PLC0415 - optional reference, a test dependency
+        import talib
     except ImportError:  # pragma: no cover
         talib = None
     c, h, lo, v, s = data["close"], data["high"], data["low"], data["volume"], data["session"]
