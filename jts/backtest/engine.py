@@ -116,13 +116,18 @@ class BacktestEngine:
         self.kernel.execution.add_listener(self._on_order_event)
         self.kernel.add_position_listener(self.position_events.append)
         self._day_end = -1
+        self._settles: dict[dt.date, dt.date] = {}
         self.bars = 0
 
     # ---- wiring -------------------------------------------------------------------------------
     def _settlement_date(self, instrument: Instrument, ts_ns: int) -> dt.date | None:
         if instrument.asset_class is AssetClass.CRYPTO or self.calendar is None:
             return None
-        return self.calendar.settlement_date(kst_date(ts_ns), 2)
+        trade_date = kst_date(ts_ns)
+        settles = self._settles.get(trade_date)
+        if settles is None:  # one calendar lookup per trading day, not per fill
+            settles = self._settles[trade_date] = self.calendar.settlement_date(trade_date, 2)
+        return settles
 
     def _on_order_event(self, order: Order, event: OrderEvent) -> None:
         if isinstance(event, OrderFilled):

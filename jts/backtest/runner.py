@@ -171,6 +171,8 @@ def default_calendar(venue: Venue) -> TradingCalendar:
 
 
 def default_costs(config: BacktestConfig, venue: Venue, calendar: TradingCalendar) -> CostModel:
+    if config.commission == 0 and (config.tax == 0 or venue not in (KRX, NXT)):
+        return ZeroCostModel()  # nothing to compute per fill
     if venue in (KRX, NXT):
         return KrxCostModel.from_overrides(calendar, commission=config.commission, tax=config.tax)
     if config.commission is not None and config.commission == 0:

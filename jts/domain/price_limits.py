@@ -15,6 +15,7 @@ decimals the rate needs, then rounded on the grid by the `TickScheme`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -152,8 +153,13 @@ def daily_price_limits(
     return PriceLimits(lower, upper, lower_reason, upper_reason)
 
 
+@functools.lru_cache(maxsize=4096)
 def krx_daily_limits(base: Price, on_date: dt.date, scheme: TickScheme) -> PriceLimits:
-    """KRX daily limits for a trading day: the rate of that day, default roundings."""
+    """KRX daily limits for a trading day: the rate of that day, default roundings.
+
+    Memoized (every argument and the result are immutable): the risk engine and the
+    simulators ask for the same day's limits on every order.
+    """
     return daily_price_limits(base, scheme, krx_limit_rate(on_date))
 
 

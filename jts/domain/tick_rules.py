@@ -29,6 +29,7 @@ Sources and certainty ([S] seen in a source, [M] from memory, unverified):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import enum
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -517,6 +518,7 @@ def _first_applying(schemes: Sequence[TickScheme], on_date: dt.date, what: str) 
     raise NoTickSchemeError(f"no tick table known for {what} on {on_date.isoformat()}")
 
 
+@functools.lru_cache(maxsize=1024)
 def tick_scheme_for(
     venue: str,
     market: Market | None,
