@@ -29,8 +29,8 @@ Sources and certainty ([S] seen in a source, [M] from memory, unverified):
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import enum
+import functools
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
