@@ -31,7 +31,10 @@ class SMACross(Strategy):
     def on_bar(self, bar: Bar) -> None:
         if not self.slow.ready:
             return
-        above = self.fast.value > self.slow.value
+        diff = self.fast.value - self.slow.value
+        # a tie keeps the last side: only a strict change of sign is a cross (as the DSL's
+        # `crosses above` / `crosses below`, so the .py and .jts versions trade alike)
+        above = self.above if diff == 0 else diff > 0
         if self.above is not None and above != self.above:
             instrument = bar.bar_type.instrument_id
             if above:

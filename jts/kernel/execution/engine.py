@@ -68,6 +68,7 @@ class OmsStats:
     events: int = 0
     duplicate_fills: int = 0
     illegal_transitions: int = 0
+    refused_events: int = 0
     unknown_orders: int = 0
     journal_failures: int = 0
     unmatched: list[OrderEvent] = field(default_factory=list)
@@ -230,6 +231,12 @@ class ExecutionEngine:
         except InvalidStateTransitionError as exc:
             self.stats.illegal_transitions += 1
             log.warning("venue event refused by the order's transition table: %s", exc)
+            return None
+        except (
+            JtsError
+        ) as exc:  # overfill, an event naming another order, ...: never into the adapter
+            self.stats.refused_events += 1
+            log.error("venue event refused by order %s: %s", order.client_order_id, exc)
             return None
         try:
             self._journal_event(order, event)
