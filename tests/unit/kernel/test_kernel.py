@@ -93,7 +93,7 @@ def test_duplicate_and_early_fills(kernel: Kernel, venue: ScriptedVenue) -> None
     assert kernel.portfolio.position_qty(SAMSUNG, strategy.id) == Decimal(10)
     venue.fill(order.client_order_id, "1", "70000", trade_id="T-C")  # overfill refused
     assert kernel.portfolio.position_qty(SAMSUNG, strategy.id) == Decimal(10)
-    assert kernel.execution.stats.refused_events == 1  # the overfill, counted and dropped
+    assert kernel.execution.stats.illegal_transitions == 1  # a fill after FILLED: dropped
 
 
 def test_risk_denial_becomes_order_denied(clock, venue) -> None:  # type: ignore[no-untyped-def]
