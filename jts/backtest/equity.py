@@ -34,6 +34,8 @@ class EquityTracker:
         self._px: dict[InstrumentId, tuple[int, int]] = {}  # raw price, precision
         self._value = 0  # sum of qty x price over instruments, at 10**-_SCALE
         self._cash_raw = portfolio.cash().raw
+        self._dirty = True
+        self._equity = 0
         self.timestamps: array[int] = array("q")
         self.values: array[int] = array("q")
 
@@ -45,12 +47,14 @@ class EquityTracker:
         return qty[0] * px[0] * _POW[_SCALE - qty[1] - px[1]]
 
     def on_price(self, instrument_id: InstrumentId, raw: int, precision: int) -> None:
-        if instrument_id in self._qty:
-            before = self._mv(instrument_id)
+        qty = self._qty.get(instrument_id)
+        if qty is None or qty[0] == 0:  # not held: the price matters only for a later fill
             self._px[instrument_id] = (raw, precision)
-            self._value += self._mv(instrument_id) - before
-        else:
-            self._px[instrument_id] = (raw, precision)
+            return
+        before = self._mv(instrument_id)
+        self._px[instrument_id] = (raw, precision)
+        self._value += self._mv(instrument_id) - before
+        self._dirty = True
 
     def on_order_event(self, order: Order, event: OrderEvent) -> None:
         if not isinstance(event, OrderFilled) or event.currency != self._currency:
@@ -66,6 +70,7 @@ class EquityTracker:
         self._qty[iid] = (raw, prec)
         self._value += self._mv(iid) - before
         self._cash_raw = self._portfolio.cash().raw
+        self._dirty = True
 
     def equity_raw(self) -> int:
         shift = _SCALE - self._currency.precision
@@ -73,7 +78,10 @@ class EquityTracker:
 
     def record(self, ts_ns: int) -> None:
         """One point per distinct timestamp: a later call at the same instant replaces it."""
-        value = self.equity_raw()
+        if self._dirty:  # recomputed only after a fill or a move of a held price
+            self._equity = self.equity_raw()
+            self._dirty = False
+        value = self._equity
         if self.timestamps and self.timestamps[-1] == ts_ns:
             self.values[-1] = value
         else:
