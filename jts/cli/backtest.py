@@ -73,6 +73,9 @@ def backtest(  # noqa: PLR0917 - Typer maps each parameter to an option
     ] = None,
     tax: Annotated[str | None, typer.Option(help="sell tax rate override (0 disables)")] = None,
     fill: Annotated[str, typer.Option(help="next-open or close")] = "next-open",
+    bars: Annotated[
+        str, typer.Option(help="bar specification of the data, e.g. 1-MINUTE-LAST or 1-DAY-LAST")
+    ] = "1-MINUTE-LAST",
     param: Annotated[
         list[str] | None, typer.Option(help="strategy parameter NAME=VALUE (repeatable)")
     ] = None,
@@ -109,6 +112,10 @@ def backtest(  # noqa: PLR0917 - Typer maps each parameter to an option
     )
     if not data.exists():
         raise InvalidInputError(f"--data: no such file or folder {data}")
+    from jts.backtest.data.schema import ReadOptions  # noqa: PLC0415
+    from jts.domain.market_data import BarSpecification  # noqa: PLC0415
+
+    options = ReadOptions(bar_spec=BarSpecification.parse(bars))
     runner = load_strategy(strategy, _params(param or []))
     total = _parquet_rows(data)
     console = Console(stderr=True)
@@ -130,6 +137,7 @@ def backtest(  # noqa: PLR0917 - Typer maps each parameter to an option
             data,
             config,
             instrument=InstrumentId(instrument) if instrument else None,
+            options=options,
             progress=advance,
         )
     stats: dict[str, Any] = result.stats()

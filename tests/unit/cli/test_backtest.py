@@ -54,6 +54,7 @@ def test_backtest_writes_results(bars: Path, tmp_path: Path) -> None:
         (["--commission", "abc"], "--commission must be a rate"),
         (["--cash", "1.5"], "--cash"),
         (["--start", "yesterday"], "--start"),
+        (["--bars", "1-FORTNIGHT-LAST"], "FORTNIGHT"),
     ],
 )
 def test_bad_options_fail_with_one_line(bars: Path, args: list[str], words: str) -> None:
