@@ -19,9 +19,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,redis]'
 	touch $@ $(VENV)/.installed-run
 
-## run: set up and run JTS on embedded defaults (SQLite, in-process bus, no credentials)
+## run: set up and run JTS on embedded defaults (SQLite, in-process bus, no credentials):
+## paper trading against the built-in KIS simulator until Ctrl-C (DURATION=60 stops by itself)
 run: $(VENV)/.installed-run
-	$(BIN)/jts up
+	$(BIN)/jts up $(if $(DURATION),--duration $(DURATION))
 
 ## test: set up and run the whole test suite
 test: $(VENV)/.installed-dev

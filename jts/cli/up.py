@@ -1,9 +1,10 @@
-"""``jts up``: bring a node's persistent state up on the configured profile, then report.
+"""``jts up``: prepare the node's persistent state, then run the trading node.
 
-Today this prepares everything a node needs before it can trade: the data directory, the
-database at the schema this code needs, and the reference instruments in the instrument
-repository. It prints what it did and exits; later work grows it into a running paper-trading
-node. Every step is idempotent, so ``jts up`` (and ``make run``) can be run any number of times.
+First it prepares everything a node needs (idempotent): the data directory, the database at
+the schema this code needs, and the reference instruments. Then it runs the live node
+(`jts.live`) until Ctrl-C / SIGTERM or ``--duration``: with no configuration that is paper
+trading of the SMA example against the built-in KIS simulator, journaled to SQLite.
+``--prepare-only`` keeps the old behaviour (prepare, print the config, exit).
 
 The storage package is imported inside `bring_up`: it takes about a second to import, which
 ``jts --help`` should not pay.
@@ -11,9 +12,11 @@ The storage package is imported inside `bring_up`: it takes about a second to im
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -80,12 +83,79 @@ def bring_up(settings: Settings) -> UpReport:
     )
 
 
-def up(ctx: typer.Context) -> None:
-    """Prepare the node on the configured profile: data dir, database, instruments."""
+def _params(values: list[str]) -> dict[str, Any]:
+    """``--param fast=5`` pairs; values are JSON when they parse as JSON, else text."""
+    params: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise CommandError(f"--param must look like NAME=VALUE, got {item!r}")
+        try:
+            params[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key.strip()] = raw
+    return params
+
+
+def up(  # noqa: PLR0917 - Typer maps each parameter to an option
+    ctx: typer.Context,
+    duration: Annotated[
+        float | None,
+        typer.Option(help="stop by itself after this many seconds (default: run until Ctrl-C)"),
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(help="strategy file (path.py[:Class] or .jts); default: the SMA example"),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="strategy parameter NAME=VALUE")
+    ] = None,
+    tick_interval: Annotated[
+        float, typer.Option(help="seconds between the embedded simulator's ticks")
+    ] = 0.2,
+    sim_config: Annotated[
+        Path | None, typer.Option(help="JSON config of an external `jts sim kis` (its keys)")
+    ] = None,
+    sim_port: Annotated[int | None, typer.Option(help="external simulator's REST port")] = None,
+    sim_ws_port: Annotated[int | None, typer.Option(help="external simulator's WS port")] = None,
+    keep_orders: Annotated[
+        bool, typer.Option(help="leave open orders working at shutdown (default: cancel them)")
+    ] = False,
+    reconcile_every: Annotated[
+        float, typer.Option(help="seconds between reconciliations with the venue (0: at start)")
+    ] = 0.0,
+    prepare_only: Annotated[
+        bool, typer.Option(help="only prepare data dir, database and instruments, then exit")
+    ] = False,
+) -> None:
+    """Start the trading node (default: paper trading against the built-in KIS simulator)."""
     loaded = state_of(ctx).load()
     report = bring_up(loaded.settings)
-    typer.echo(render_config(loaded, OutputFormat.TOML, sources=True))
     settings = loaded.settings
+    if prepare_only:  # what `jts up` printed before it ran a node
+        typer.echo(render_config(loaded, OutputFormat.TOML, sources=True))
     typer.echo(f"JTS is up: profile {settings.profile}, trader {settings.node.trader_id}")
     for line in report.lines():
         typer.echo(f"  {line}")
+    if prepare_only:
+        return
+    from jts.live.node import LiveNode, NodeOptions  # noqa: PLC0415 - slow imports
+    from jts.live.runner import run_node  # noqa: PLC0415
+
+    options = NodeOptions(
+        strategy=strategy,
+        params=_params(param or []),
+        tick_interval_s=tick_interval,
+        sim_config=sim_config,
+        sim_port=sim_port,
+        sim_ws_port=sim_ws_port,
+        cancel_on_stop=not keep_orders,
+        reconcile_s=reconcile_every,
+    )
+    if settings.bus.backend != "inprocess":
+        get_logger("jts.up").warning(
+            "bus_backend_not_wired", backend=settings.bus.backend, using="inprocess"
+        )
+    with database_errors(settings.database.url):
+        summary = run_node(LiveNode(settings, options), duration_s=duration)
+    typer.echo("node stopped: " + ", ".join(f"{k} {v}" for k, v in summary.items()))

@@ -28,7 +28,7 @@ def stored_by_venue(db: Path) -> dict[str, int]:
 
 
 def test_up_on_embedded_defaults(app: typer.Typer, runner: CliRunner, isolated: Path) -> None:
-    result = runner.invoke(app, ["up"])
+    result = runner.invoke(app, ["up", "--prepare-only"])
     assert result.exit_code == 0, result.stderr
     db = isolated / "var" / "jts.db"
     assert db.is_file()
@@ -44,11 +44,11 @@ def test_up_on_embedded_defaults(app: typer.Typer, runner: CliRunner, isolated: 
 
 
 def test_up_twice_changes_nothing(app: typer.Typer, runner: CliRunner, isolated: Path) -> None:
-    assert runner.invoke(app, ["up"]).exit_code == 0
+    assert runner.invoke(app, ["up", "--prepare-only"]).exit_code == 0
     db = isolated / "var" / "jts.db"
     with sqlite3.connect(db) as conn:
         first = conn.execute("SELECT * FROM instruments ORDER BY instrument_id").fetchall()
-    again = runner.invoke(app, ["up"])
+    again = runner.invoke(app, ["up", "--prepare-only"])
     assert again.exit_code == 0, again.stderr
     with sqlite3.connect(db) as conn:
         second = conn.execute("SELECT * FROM instruments ORDER BY instrument_id").fetchall()
@@ -60,7 +60,7 @@ def test_up_uses_the_configured_data_dir(
     app: typer.Typer, runner: CliRunner, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JTS_DATA_DIR", "deep/state")
-    result = runner.invoke(app, ["up"])
+    result = runner.invoke(app, ["up", "--prepare-only"])
     assert result.exit_code == 0, result.stderr
     assert (isolated / "deep" / "state" / "jts.db").is_file()
     assert f"  data dir     {isolated / 'deep' / 'state'}" in result.stdout
@@ -71,7 +71,7 @@ def test_up_reports_a_data_dir_it_cannot_create(
 ) -> None:
     (isolated / "afile").write_text("", encoding="utf-8")
     monkeypatch.setenv("JTS_DATA_DIR", "afile/var")
-    result = runner.invoke(app, ["up"])
+    result = runner.invoke(app, ["up", "--prepare-only"])
     assert result.exit_code == EXIT_FAILURE
     assert result.stderr == (
         f"jts: error: cannot create data directory {isolated / 'afile' / 'var'}: Not a directory\n"
@@ -82,7 +82,7 @@ def test_up_refuses_production_without_postgres(
     app: typer.Typer, runner: CliRunner, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("JTS_PROFILE", "production")
-    result = runner.invoke(app, ["up"])
+    result = runner.invoke(app, ["up", "--prepare-only"])
     assert result.exit_code == 78
     assert result.stderr.startswith(
         "jts: config error: database.url: the production profile needs a PostgreSQL database URL"
@@ -95,7 +95,7 @@ def test_up_with_unreachable_database(
 ) -> None:
     monkeypatch.setenv("JTS_PROFILE", "production")
     monkeypatch.setenv("JTS_DATABASE__URL", "postgresql://jts:pw-1618@127.0.0.1:1/jts")
-    result = runner.invoke(app, ["up"])
+    result = runner.invoke(app, ["up", "--prepare-only"])
     assert result.exit_code == EXIT_FAILURE
     last = result.stderr.splitlines()[-1]
     assert last.startswith("jts: error: database postgresql://jts:***@127.0.0.1:1/jts: ")
@@ -116,7 +116,9 @@ def test_secrets_appear_nowhere_while_up_runs(
         encoding="utf-8",
     )
     monkeypatch.setenv("JTS_BROKERS__KIS__APP_SECRET", SECRET)
-    result = runner.invoke(app, ["--log-level", "DEBUG", "--log-format", fmt, "up"])
+    result = runner.invoke(
+        app, ["--log-level", "DEBUG", "--log-format", fmt, "up", "--prepare-only"]
+    )
     assert result.exit_code == 0, result.stderr
     assert "database_ready" in result.stderr  # logs were captured, at DEBUG
     assert 'app_key = "**********"  # file jts.toml' in result.stdout
@@ -133,7 +135,7 @@ def test_up_on_the_production_profile(
     monkeypatch.setenv("JTS_PROFILE", "production")
     monkeypatch.setenv("JTS_DATABASE__URL", fresh_postgres_url)
     for _ in range(2):
-        result = runner.invoke(app, ["up"])
+        result = runner.invoke(app, ["up", "--prepare-only"])
         assert result.exit_code == 0, result.stderr
         assert "  bus          redis" in result.stdout
         assert f"; {len(REFERENCE)} stored" in result.stdout

@@ -30,7 +30,7 @@ def test_installed_command_end_to_end(isolated: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("JTS_")}
     runs = [
         subprocess.run(
-            [str(jts), "up"],
+            [str(jts), "up", "--prepare-only"],
             cwd=isolated,
             env=env,
             capture_output=True,
