@@ -7,7 +7,8 @@ a fill notice, handed to a `VenueListener` (the WebSocket hub encrypts and sends
 Execution model (documented so clients know what to expect):
 - marketable orders (market, best-limit, IOC/FOK kinds, and limits at or through the opposite
   best) fill at once and in full at the best opposite price; the synthetic book is deep;
-- other limit orders rest and fill when a later print trades through them (`matching`);
+- other limit orders rest and fill when a later print trades through them, matched by the
+  shared engine `jts.matching.engine.MatchingEngine` (see `matching` for the wrapper);
 - auctions are not modelled: the pre-open and closing auction phases behave as continuous
   trading; off-hours kinds (05-07, real env only) are accepted and rest without filling;
 - orders still open when the KST day changes expire silently, as DAY orders do.
@@ -23,7 +24,7 @@ from typing import Protocol
 from jts.adapters.kis.simulator.codes import Codes, KisRequestError, invalid_input
 from jts.adapters.kis.simulator.hours import MarketHours
 from jts.adapters.kis.simulator.market import Side, SyntheticMarket, TradePrint
-from jts.adapters.kis.simulator.matching import BookSide, MatchFill, PriceTimeBook, RestingBook
+from jts.adapters.kis.simulator.matching import BookSide, EngineBook, MatchFill, RestingBook
 from jts.adapters.kis.simulator.state import (
     AccountRecord,
     FillRecord,
@@ -134,12 +135,22 @@ class SimVenue:
     def _book(self, symbol: str) -> RestingBook:
         book = self._books.get(symbol)
         if book is None:
-            book = self._books[symbol] = PriceTimeBook(fill_on_touch=self._rules.fill_on_touch)
+            book = self._books[symbol] = EngineBook(
+                self.market.instrument(symbol),
+                self._clock,
+                fill_on_touch=self._rules.fill_on_touch,
+                base_price=lambda: self.market.state(symbol).base,
+            )
         return book
 
     def _rebuild_books(self) -> None:
-        """Put the open orders of a restored state back on the books."""
+        """Put today's open orders of a restored state back on the books (earlier days' are
+        expired by `roll_day` before any print can reach them, and today's limits may refuse
+        their prices)."""
+        today = kst_date(self._clock.timestamp_ns()).strftime("%Y%m%d")
         for order in self.state.orders.values():
+            if order.ord_dt < today:
+                continue
             if order.remaining > 0 and order.price > 0 and order.ord_dvsn not in _OFF_HOURS_KINDS:
                 side: BookSide = "buy" if order.is_buy else "sell"
                 self._book(order.symbol).add(order.odno, side, order.price, order.remaining)

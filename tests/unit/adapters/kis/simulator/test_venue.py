@@ -331,3 +331,56 @@ def test_after_hours_takes_only_off_hours_kinds_which_rest(market, clock):
     placed = venue.place(order(account, kind="07", price=70_000))
     assert placed.remaining == 10
     assert venue.active_symbols() == set()  # not matched against continuous prints
+
+
+def _rest_a_buy_at_the_bid_and_walk(venue, account, market, *, steps=400):
+    """Rest a buy at the best bid, then step the random market; the prints seen before the
+    first fill notice, and the order."""
+    limit = market.best_bid("005930")
+    placed = venue.place(order(account, price=limit, qty=1))
+    assert placed.remaining == 1
+    seen: list[int] = []
+    for _ in range(steps):
+        prints = venue.step(["005930"])["005930"]
+        seen.extend(p.price for p in prints)
+        if placed.filled_qty:
+            break
+    return limit, placed, seen
+
+
+@pytest.mark.parametrize("touch", [False, True])
+def test_a_resting_limit_fills_through_the_shared_engine_on_simulated_trades(
+    market, clock, touch, monkeypatch
+):
+    from jts.adapters.kis.simulator.matching import EngineBook
+    from jts.matching.engine import MatchingEngine
+
+    engine_ticks: list[int] = []
+    original = MatchingEngine.process_trade_tick
+
+    def spy(self, tick):
+        engine_ticks.append(tick.price.raw_at(0))
+        return original(self, tick)
+
+    monkeypatch.setattr(MatchingEngine, "process_trade_tick", spy)
+    venue, account, rec = make_venue(market, clock, touch=touch)
+    limit, placed, seen = _rest_a_buy_at_the_bid_and_walk(venue, account, market)
+    assert isinstance(venue._book("005930"), EngineBook)
+    assert placed.filled_qty == 1, f"no print went through {limit} in {seen}"
+    crossing = [i for i, p in enumerate(seen) if p < limit or (touch and p == limit)]
+    # the order filled on the step of the first crossing print, and not before
+    assert crossing, seen
+    assert len(seen) - crossing[0] <= 3  # a step prints one to three trades
+    fill_print = seen[crossing[0]]
+    fills = [n for n in rec.notices if n.cntg_yn == "2"]
+    assert [(n.cntg_qty, n.cntg_unpr) for n in fills] == [(1, limit)]  # at its own limit
+    assert fill_print in engine_ticks
+
+
+def test_a_touch_does_not_fill_unless_configured(market, clock):
+    for touch, expected in ((False, 0), (True, 2)):
+        venue, account, _ = make_venue(market, clock, touch=touch)
+        limit = market.best_bid("005930")
+        placed = venue.place(order(account, price=limit, qty=2))
+        venue.inject_trade("005930", limit, 50, "5")
+        assert placed.filled_qty == expected
