@@ -237,6 +237,13 @@ class LiveNode:
                 if isinstance(event, OrderFilled):
                     kernel.portfolio.apply_fill(event)
         await self.reconcile()
+        # the adapter must follow the orders still working at the venue (their notices, a
+        # cancel at stop); `recover` books what KIS did since the reconciliation's inquiry
+        working = [o for o in kernel.cache.orders() if not o.is_closed]
+        adopted = self.execution.adopt(working)
+        if adopted:
+            await self.execution.recover()
+        self.log.info("orders_adopted", count=adopted)
 
     async def reconcile(self) -> reconciliation.ReconciliationPlan:
         """Compare the node's orders and positions with the venue's reports and apply the

@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Final
 
 from jts.adapters.kis.config import KisAccount, KisClientConfig
@@ -65,6 +65,7 @@ from jts.domain.events_order import (
     OrderModifyRejected,
 )
 from jts.domain.identifiers import KRX, AccountId, ClientOrderId, InstrumentId, Venue, VenueOrderId
+from jts.domain.orders import Order
 from jts.domain.reports import FillReport, OrderStatusReport, PositionReport
 from jts.domain.values import KRW, Money, Price, Quantity
 from jts.ports.execution import ExecutionEvent, ExecutionEventSink
@@ -168,6 +169,39 @@ class KisExecutionClient:
         """Wait until every scheduled command has been answered (tests, shutdown)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def adopt(self, orders: Iterable[Order]) -> int:
+        """Track working orders sent before a restart (rebuilt from the journal); returns how
+        many were adopted. Call it after reconciliation has brought them up to date, then
+        `recover`.
+
+        Notices that arrived for them while they were unknown are held as orphans: fill notices
+        among them are dropped, because reconciliation already booked what KIS had filled by
+        then and `recover` books the rest from KIS's cumulative totals (replaying them on top
+        would count a fill twice under a new trade id); other notices (a cancel confirmed
+        meanwhile) are replayed in order.
+        """
+        adopted: set[ClientOrderId] = set()
+        for order in orders:
+            if order.account_id is not None and order.account_id != self._account_id:
+                continue
+            try:
+                ord_dvsn = ord_dvsn_for(
+                    order.order_type, order.time_in_force, self._config.stop_limit_ord_dvsn
+                )
+            except KisUnsupportedError:
+                continue  # never sent to KIS: there is nothing to follow
+            if self.tracker.adopt(order, ord_dvsn) is not None:
+                adopted.add(order.client_order_id)
+        if not adopted:
+            return 0
+        held, self.tracker.orphans = self.tracker.orphans, {}
+        for notices in held.values():
+            for notice, ts in notices:
+                if notice.is_fill and self.tracker.client_id_of(notice.odno) in adopted:
+                    continue
+                self.handle_notice(notice, ts)
+        return len(adopted)
 
     # ---- port: commands -----------------------------------------------------------------------
     def submit_order(self, command: SubmitOrder) -> None:

@@ -46,6 +46,7 @@ from jts.domain.events_order import (
     OrderUpdated,
 )
 from jts.domain.identifiers import AccountId, ClientOrderId, VenueOrderId
+from jts.domain.orders import Order
 from jts.domain.values import KRW, Price, Quantity
 
 __all__ = ["OrderTracker", "PendingRequest", "TrackedOrder"]
@@ -124,6 +125,50 @@ class OrderTracker:
         self.orders[order.client_order_id] = order
         for odno in order.venue_ids:
             self.by_odno[odno] = order
+
+    def adopt(self, order: Order, ord_dvsn: str) -> TrackedOrder | None:
+        """Track an order this client sent before a restart, rebuilt from the node's journal.
+
+        Without it a restarted client knows none of its working orders: their notices would be
+        orphans and a cancel would be refused as "not working at KIS". The per-ODNO fill
+        counters are rebuilt from the order's journaled fills, because the next fill's trade id
+        (``<date>-<ODNO>-<cumulative>``) must continue the count the journal already holds;
+        otherwise a fill would get a new trade id and be booked twice. Orders that are closed,
+        never acknowledged (no ODNO to follow; reconciliation settles them) or already tracked
+        are left alone: returns None.
+        """
+        if order.is_closed or not order.venue_order_ids:
+            return None
+        if order.client_order_id in self.orders:
+            return None
+        cum: dict[str, int] = {}
+        amount: dict[str, int] = {}
+        accepted_ns: int | None = None
+        for event in order.events:
+            if isinstance(event, OrderAccepted) and accepted_ns is None:
+                accepted_ns = event.ts_event
+            if isinstance(event, OrderFilled) and event.venue_order_id is not None:
+                odno = normalize_odno(str(event.venue_order_id))
+                qty = int(event.last_qty.as_decimal())
+                cum[odno] = cum.get(odno, 0) + qty
+                amount[odno] = amount.get(odno, 0) + _won(event.last_px) * qty
+        submitted = order.init.ts_init
+        tracked = TrackedOrder(
+            init=order.init,
+            account_id=order.account_id or self._account_id,
+            ord_dvsn=ord_dvsn,
+            ord_dt=kst_today(accepted_ns if accepted_ns is not None else submitted),
+            submitted_ns=submitted,
+            quantity=order.quantity,
+            price=order.price,
+            venue_ids=[normalize_odno(str(v)) for v in order.venue_order_ids],
+            cum=cum,
+            amount=amount,
+            accepted=True,
+        )
+        tracked.current = normalize_odno(str(order.venue_order_id or order.venue_order_ids[-1]))
+        self.add(tracked)
+        return tracked
 
     def bind(self, order: TrackedOrder, odno: str, *, current: bool = True) -> None:
         odno = normalize_odno(odno)

@@ -100,7 +100,7 @@ async def test_balance_follows_fills_and_refuses_inqr_dvsn_02(make_sim, http):
     amount = int(row["pchs_amt"])
     assert row["pchs_avg_pric"] == f"{amount // 10}.0000"
     summary = body["output2"][0]
-    commission = amount * 15 // 100_000
+    commission = amount * 140527 // 1_000_000_000  # the KIS online rate, truncated
     assert int(summary["dnca_tot_amt"]) == 500_000_000 - amount - commission
     params = _balance_params(client) | {"INQR_DVSN": "02"}
     status, _, body = await client.get(BALANCE, "TTTC8434R", params)

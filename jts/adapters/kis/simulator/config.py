@@ -212,8 +212,11 @@ class SimulatorConfig:
     tick_interval_s: float = 0.5
     market_hours: MarketHoursMode = "always"
     fill_on_touch: bool = False
-    commission_rate: Decimal = Decimal("0.00015")
-    sell_tax_rate: Decimal = Decimal("0.0020")
+    #: KIS's non-face-to-face online rate (krx.md §7); charged on both sides, truncated to the won.
+    commission_rate: Decimal = Decimal("0.000140527")
+    #: None = the KRX securities transaction tax by settlement date (jts.domain.fees, KOSPI
+    #: stock, each component truncated to the won); a number = that flat rate.
+    sell_tax_rate: Decimal | None = None
     history_days: int = 400
     # persistence
     state_file: str | None = None
@@ -303,6 +306,8 @@ class SimulatorConfig:
             )
         for name in ("commission_rate", "sell_tax_rate"):
             rate = getattr(self, name)
+            if rate is None and name == "sell_tax_rate":
+                continue
             if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate < 1:
                 raise ConfigError(f"{name} must be a Decimal in [0, 1), got {rate!r}")
         self.faults.validate()

@@ -16,6 +16,7 @@ Execution model (documented so clients know what to expect):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
@@ -35,7 +36,10 @@ from jts.adapters.kis.simulator.state import (
 from jts.core.clock import Clock
 from jts.core.errors import InvalidPriceError
 from jts.core.time import KST, kst_date, ns_to_dt
-from jts.domain.values import Price
+from jts.domain.enums import OrderSide
+from jts.domain.fees import KrxSellTax
+from jts.domain.instruments import InstrumentKind, Market
+from jts.domain.values import KRW, Money, Price
 from jts.ports.calendar import SessionPhase
 
 __all__ = ["ExecutionNotice", "OrderRequest", "SimVenue", "VenueListener", "VenueRules"]
@@ -47,6 +51,7 @@ ORDER_KINDS = frozenset(
 PAPER_UNSUPPORTED = frozenset({"05", "06", "07", "11", "12", "13", "14", "15", "16"})
 _LIMIT_KINDS = frozenset({"00", "02", "07", "11", "12"})
 _AT_BEST_KINDS = frozenset({"01", "03", "13", "14", "15", "16"})
+_SELL_TAX = KrxSellTax()
 _IMMEDIATE_KINDS = frozenset({"11", "12", "13", "14", "15", "16"})
 _OFF_HOURS_KINDS = frozenset({"05", "06", "07"})
 #: ODER_COND of the notice: 0 none, 1 IOC, 2 FOK.
@@ -58,8 +63,23 @@ _BRANCH = "91252"  # KRX_FWDG_ORD_ORGNO: the order-receiving branch, fixed in th
 class VenueRules:
     env: str
     commission_rate: Decimal
-    sell_tax_rate: Decimal
+    sell_tax_rate: Decimal | None  # None: the KRX tax table by settlement date
     fill_on_touch: bool = False
+
+    def sell_tax(self, amount: int, trade_day: str) -> int:
+        """The seller's tax on ``amount`` KRW traded on ``trade_day`` (YYYYMMDD, KST)."""
+        if self.sell_tax_rate is not None:
+            return _floor(amount, self.sell_tax_rate)
+        trade_date = dt.datetime.strptime(trade_day, "%Y%m%d").date()  # noqa: DTZ007 - a KST date
+        settles = trade_date
+        for _ in range(2):  # T+2 weekdays, as the client adapter assumes without a calendar
+            settles += dt.timedelta(days=1)
+            while settles.weekday() >= 5:
+                settles += dt.timedelta(days=1)
+        tax = _SELL_TAX.tax(
+            OrderSide.SELL, Money(amount, KRW), Market.KOSPI, InstrumentKind.STOCK, settles
+        )
+        return tax.raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +348,7 @@ class SimVenue:
         account = self.state.accounts[order.account]
         amount = qty * price
         commission = _floor(amount, self._rules.commission_rate)
-        tax = 0 if order.is_buy else _floor(amount, self._rules.sell_tax_rate)
+        tax = 0 if order.is_buy else self._rules.sell_tax(amount, self._now()[1])
         holding = account.holdings.get(order.symbol)
         if order.is_buy:
             # release the reservation of the filled part at the reserve price
