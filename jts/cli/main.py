@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from jts.cli import backtest, config, db, dsl, sim, trading, up, version
+from jts.cli import backtest, config, db, dsl, sim, sweep, trading, up, version
 from jts.cli.errors import DEBUG_ENV_VAR, JtsGroup
 from jts.cli.state import CliState
 
@@ -70,6 +70,7 @@ def build_app() -> typer.Typer:
     app.command("up")(up.up)
     app.command("version")(version.version)
     app.command("backtest")(backtest.backtest)
+    app.command("sweep")(sweep.sweep)
     app.command("orders")(trading.orders)
     app.command("positions")(trading.positions)
     app.command("kill")(trading.kill)
