@@ -20,7 +20,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -152,22 +153,19 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", write_statistics=True)
 
 
-def write_results(result: BacktestResult, out: Path, *, title: str = "Backtest") -> Path:
-    """Write every file into a temporary directory beside ``out``, then move it into place."""
+@contextmanager
+def staged_directory(out: Path) -> Iterator[Path]:
+    """A temporary directory beside ``out``, renamed to ``out`` when the block succeeds.
+
+    An existing ``out`` is replaced only at that moment; a block that fails (or is
+    interrupted) removes the temporary directory, so nothing half-written looks complete.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        stats = result.stats()
-        (staging / "stats.json").write_text(
-            json.dumps(stats, indent=2, allow_nan=False) + "\n", encoding="utf-8"
-        )
-        _write_parquet(fills_table(result.fills), staging / "fills.parquet")
-        _write_parquet(orders_table(result.orders), staging / "orders.parquet")
-        _write_parquet(equity_table(result), staging / "equity.parquet")
-        _write_parquet(signals_table(result.signals), staging / "signals.parquet")
-        write_report(staging / "report.html", result.analysis, title=title)
-        staging.chmod(0o755)  # mkdtemp made it private; results are for everyone who can read out/
+        yield staging
+        staging.chmod(0o755)  # mkdtemp made it private; results are for everyone who reads out/
         if out.exists():
             trash = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(trash)
@@ -178,4 +176,18 @@ def write_results(result: BacktestResult, out: Path, *, title: str = "Backtest")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
+
+
+def write_results(result: BacktestResult, out: Path, *, title: str = "Backtest") -> Path:
+    """Write every file into a temporary directory beside ``out``, then move it into place."""
+    with staged_directory(out) as staging:
+        stats = result.stats()
+        (staging / "stats.json").write_text(
+            json.dumps(stats, indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
+        _write_parquet(fills_table(result.fills), staging / "fills.parquet")
+        _write_parquet(orders_table(result.orders), staging / "orders.parquet")
+        _write_parquet(equity_table(result), staging / "equity.parquet")
+        _write_parquet(signals_table(result.signals), staging / "signals.parquet")
+        write_report(staging / "report.html", result.analysis, title=title)
+    return out.resolve()

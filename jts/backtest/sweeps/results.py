@@ -28,12 +28,8 @@ looks complete. The same inputs give byte-identical tables.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import typing
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -43,7 +39,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from jts.analytics import PerformanceStats, SweepGrid, write_report
-from jts.backtest.results import write_results
+from jts.backtest.results import staged_directory, write_results
 from jts.backtest.sweeps.errors import SweepInputError
 from jts.backtest.sweeps.objective import MetricValue
 from jts.backtest.sweeps.space import ParamValue
@@ -262,27 +258,6 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
-@contextmanager
-def _staged(out: Path) -> Iterator[Path]:
-    """A temporary directory beside ``out``, renamed to ``out`` when the block succeeds."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        yield staging
-        staging.chmod(0o755)  # mkdtemp made it private
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(trash)
-            staging.rename(out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 def _params_text(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={json_value(v)}" for k, v in params.items())
 
@@ -299,7 +274,7 @@ def write_sweep(
     parameters, ``facts`` (strategy, data, ...) go into the summary and the report."""
     grid = heatmap(result, *(axes or (None, None)))
     out = out.resolve()
-    with _staged(out) as staging:
+    with staged_directory(out) as staging:
         write_table(sweep_table(result), staging, "sweep")
         _write_json(staging / "summary.json", {**(facts or {}), **result.summary()})
         best, detail = result.best, result.best_result
@@ -338,7 +313,7 @@ def write_walk_forward(
         if grid is not None:
             grids.append(grid)
     out = out.resolve()
-    with _staged(out) as staging:
+    with staged_directory(out) as staging:
         write_table(windows_table(walk), staging, "windows")
         write_table(trials_table(walk), staging, "trials")
         pq.write_table(
