@@ -29,7 +29,7 @@ def _params(items: list[str]) -> dict[str, str]:
     return params
 
 
-def _rate(option: str, text: str | None) -> Decimal | None:
+def parse_rate(option: str, text: str | None) -> Decimal | None:
     if text is None:
         return None
     try:
@@ -105,8 +105,8 @@ def backtest(  # noqa: PLR0917 - Typer maps each parameter to an option
     config = BacktestConfig(
         cash=cash_money,
         fill=fill,  # type: ignore[arg-type]  # validated by BacktestConfig
-        commission=_rate("--commission", commission),
-        tax=_rate("--tax", tax),
+        commission=parse_rate("--commission", commission),
+        tax=parse_rate("--tax", tax),
         start_ns=resolve_bound(start, "--start", is_end=False),
         end_ns=resolve_bound(end, "--end", is_end=True),
     )

@@ -46,7 +46,7 @@ def _config(
 ) -> BacktestConfig:
     from jts.backtest.data.feed import resolve_bound  # noqa: PLC0415
     from jts.backtest.engine import BacktestConfig  # noqa: PLC0415
-    from jts.cli.backtest import _rate  # noqa: PLC0415 - the same rate rules as jts backtest
+    from jts.cli.backtest import parse_rate  # noqa: PLC0415 - the same rules as jts backtest
     from jts.domain.values import KRW, Money  # noqa: PLC0415
 
     try:
@@ -56,8 +56,8 @@ def _config(
     return BacktestConfig(
         cash=cash_money,
         fill=fill,  # type: ignore[arg-type]  # validated by BacktestConfig
-        commission=_rate("--commission", commission),
-        tax=_rate("--tax", tax),
+        commission=parse_rate("--commission", commission),
+        tax=parse_rate("--tax", tax),
         start_ns=resolve_bound(start, "--start", is_end=False),
         end_ns=resolve_bound(end, "--end", is_end=True),
     )
