@@ -208,6 +208,10 @@ class ExprChecker:
                 return Invalid()
             if value.type.kind is Kind.BUNDLE:
                 return value  # an alias of the indicator call, so `.upper` can pick an output
+            if not value.type.series:
+                # a constant let (`let k = 3`, `let n = fast * 2`) stands for its expression, so
+                # places that need a value known before the run (periods, look-backs) can fold it
+                return value
             return LetRef(name, value.type)
         if name in BAR_FIELDS:
             return Field(cast(Literal["open", "high", "low", "close", "volume"], name))
