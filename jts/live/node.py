@@ -33,6 +33,7 @@ from typing import Any
 from jts.adapters.kis.execution import KisExecutionClient
 from jts.adapters.kis.node import KisNode
 from jts.adapters.kis.simulator import KisSimulator
+from jts.adapters.notify import AlertDispatcher, build_dispatcher
 from jts.backtest.runner import load_strategy
 from jts.bus.inprocess import InProcessMessageBus
 from jts.config import Settings
@@ -135,6 +136,7 @@ class LiveNode:
         self._state = StrategyStateFile(settings.data_dir)
         self._loops: list[asyncio.Task[None]] = []
         self.target: VenueTarget | None = None
+        self.alerts: AlertDispatcher | None = None
 
     # ---- start --------------------------------------------------------------------------------
     async def _venue(self) -> VenueTarget:
@@ -174,6 +176,11 @@ class LiveNode:
         )
         self.kernel = kernel
         self.activity.attach(self.bus)
+        # alerts hear what the bus carries: fills, denials, rejections, the kill switch
+        self.alerts = build_dispatcher(settings.alerts, source=str(settings.node.trader_id))
+        await self.alerts.start()
+        self.bus.subscribe("events.order.**", self.alerts.on_message)
+        self.bus.subscribe("events.risk", self.alerts.on_message)
         kernel.add_instruments(self.storage.instruments.list_all())
         self.execution = self.kis.execution_client(target.account)
         kernel.add_execution_client(self.execution)
@@ -375,6 +382,8 @@ class LiveNode:
             await self.kis.close()
         if self.simulator is not None:
             await self.simulator.stop()
+        if self.alerts is not None:
+            await self.alerts.close()  # sends what is queued, bounded by drain_timeout_s
         if self.storage is not None:
             self.storage.close()
         self.log.info("node_stopped", **self.summary())

@@ -7,9 +7,11 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -22,8 +24,25 @@ pytestmark = pytest.mark.slow
 ENTRY = "from jts.cli.main import main; main()"
 
 
-def _jts_up(workdir: Path, duration: int) -> list[dict[str, Any]]:
-    env = {**os.environ, "JTS_DATA_DIR": str(workdir / "var")}
+class _Hook(BaseHTTPRequestHandler):
+    """A local webhook receiver: the node's alerts land here."""
+
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        _Hook.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+
+def _jts_up(
+    workdir: Path, duration: int, extra_env: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    env = {**os.environ, "JTS_DATA_DIR": str(workdir / "var"), **(extra_env or {})}
     env.pop("JTS_CONFIG", None)
     result = subprocess.run(
         [sys.executable, "-c", ENTRY, "--log-format", "json", "up", "--duration", str(duration)],
@@ -47,11 +66,22 @@ def _events(lines: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 
 
 def test_jts_up_paper_trades_and_journals_then_recovers(tmp_path: Path) -> None:
-    first = _jts_up(tmp_path, 20)
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    _Hook.received.clear()
+    try:
+        url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+        first = _jts_up(tmp_path, 20, {"JTS_ALERTS__WEBHOOK__URL": url})
+    finally:
+        hook.shutdown()
+        hook.server_close()
     orders = _events(first, "order")
     fills = _events(first, "filled")
     assert orders, "no order in 20 s of paper trading"
     assert fills, "no fill in 20 s of paper trading"
+    # every fill became an alert on the configured webhook
+    fill_alerts = [a for a in _Hook.received if a.get("kind") in ("FILL", "fill")]
+    assert len(fill_alerts) == len(fills), _Hook.received[:3]
     assert _events(first, "node_stopped")[0]["duplicate_fills"] == 0
 
     url = f"sqlite:///{tmp_path / 'var' / 'jts.db'}"
