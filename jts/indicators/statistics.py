@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from math import isnan
+from typing import ClassVar
 
 import numpy as np
 
@@ -312,63 +313,57 @@ class LinRegSlope(Indicator):
 # -- highest / lowest ---------------------------------------------------------------------------
 
 
-class Highest(Indicator):
+class _WindowExtreme(Indicator):
+    """Shared body of `Highest` and `Lowest`: a monotonic-deque window (O(1) amortised per
+    update) streaming, and the matching rolling function vectorised."""
+
+    period = period_param(20)
+    _window_type: ClassVar[type[RollingMax] | type[RollingMin]]
+
+    __slots__ = ("_window",)
+
+    def _compute_lookback(self) -> int:
+        return self.period - 1
+
+    def reset(self) -> None:
+        super().reset()
+        self._window = self._window_type(self.period)
+
+    def update(self, close: float) -> float:
+        if isnan(close):
+            self._missing()
+            return self._value
+        self._count += 1
+        extreme = self._window.push(close)
+        if self._count >= self.period:
+            self._value = extreme
+        return self._value
+
+    @staticmethod
+    def _rolling(values: FloatArray, period: int, /) -> FloatArray:
+        raise NotImplementedError  # each subclass names its rolling function
+
+    def _vectorised(self, close: FloatArray) -> tuple[FloatArray]:
+        return (self._rolling(close, self.period),)
+
+
+class Highest(_WindowExtreme):
     """Highest value of the last ``period`` bars (current included)."""
 
     name = "highest"
     title = "Highest Value"
     talib = "MAX"
-    period = period_param(20)
-
-    __slots__ = ("_window",)
-
-    def _compute_lookback(self) -> int:
-        return self.period - 1
-
-    def reset(self) -> None:
-        super().reset()
-        self._window = RollingMax(self.period)
-
-    def update(self, close: float) -> float:
-        if isnan(close):
-            self._missing()
-            return self._value
-        self._count += 1
-        top = self._window.push(close)
-        if self._count >= self.period:
-            self._value = top
-        return self._value
-
-    def _vectorised(self, close: FloatArray) -> tuple[FloatArray]:
-        return (rolling_max(close, self.period),)
+    __slots__ = ()
+    _window_type = RollingMax
+    _rolling = staticmethod(rolling_max)
 
 
-class Lowest(Indicator):
+class Lowest(_WindowExtreme):
     """Lowest value of the last ``period`` bars (current included)."""
 
     name = "lowest"
     title = "Lowest Value"
     talib = "MIN"
-    period = period_param(20)
-
-    __slots__ = ("_window",)
-
-    def _compute_lookback(self) -> int:
-        return self.period - 1
-
-    def reset(self) -> None:
-        super().reset()
-        self._window = RollingMin(self.period)
-
-    def update(self, close: float) -> float:
-        if isnan(close):
-            self._missing()
-            return self._value
-        self._count += 1
-        bottom = self._window.push(close)
-        if self._count >= self.period:
-            self._value = bottom
-        return self._value
-
-    def _vectorised(self, close: FloatArray) -> tuple[FloatArray]:
-        return (rolling_min(close, self.period),)
+    __slots__ = ()
+    _window_type = RollingMin
+    _rolling = staticmethod(rolling_min)
