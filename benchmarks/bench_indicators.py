@@ -76,7 +76,7 @@ def compile_times() -> None:
     x = np.linspace(1.0, 2.0, 64)
     i64 = np.arange(64, dtype=np.int64)
     kernels: list[tuple[str, Any, tuple[Any, ...]]] = [
-        ("sma", sma_kernel, (x, 5)),
+        ("sma", sma_kernel, (x, 5, np.empty_like(x))),
         ("ema", ema_kernel, (x, 5, 0.3)),
         ("wma", wma_kernel, (x, 5)),
         ("kama", kama_kernel, (x, 5, 0.06, 0.6)),

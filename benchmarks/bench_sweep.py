@@ -1,18 +1,22 @@
-"""Parameter sweep throughput: combinations per second of the event-driven path on local cores.
+"""Parameter sweep throughput: 1,000 SMA combinations over 1,000,000 bars (issue 4 section 6).
 
-The SMA cross example over one instrument's synthetic one-minute bars, a grid of (fast, slow)
-pairs with fast < slow, zero costs, fills at the next open, run by `ProcessExecutor` workers
-(each reads the bars and builds the XKRX calendar once). Printed: combinations per second end to
-end (worker start-up included) and in the steady state (after every worker is ready), the
-aggregate bars per second, and peak memory of the parent and of each worker (VmHWM).
+The compiled DSL path (`jts.dsl.vector.sweep.Sweep`): ``examples/strategies/sma_cross.jts``
+over the reference bars of `bench_backtest` (one million one-minute bars), 1,000 (fast, slow)
+pairs with fast < slow, 10 shares, zero costs, next-open fills, on 2 worker processes (each
+takes every other combination). A worker loads the bars and the XKRX calendar (from the
+on-disk cache `jts backtest` keeps), builds the per-day tables once, shares every distinct SMA
+through a bounded memo and runs the combinations in an order that keeps the memo's hit rate
+high. Per combination it keeps the final equity, the fill count and the maximum drawdown.
 
-Issue 4's target (1,000 combinations over 1,000,000 bars at >= 50 combinations/s) is for the
-compiled DSL path; this measures the event-driven sweep honestly at a smaller default size:
+Printed: combinations/s end to end (worker start-up, data loading and the numba cache load
+included) and in the steady state, peak memory (VmHWM) per worker and summed, the memo's hit
+rate, and a check that sampled combinations equal single `backtest_vectorised` runs field by
+field.
 
-    python -m benchmarks.bench_sweep [--bars 100000] [--combos 20] [--workers 2]
+``--event-driven`` measures the event-driven sweep runner instead (`jts.backtest.sweeps`,
+`ProcessExecutor`), at a smaller default size:
 
-The measured run happens in a fresh child process so its memory figures are its own; the data
-is generated once into ``bench-results/`` (git-ignored) and reused.
+    python -m benchmarks.bench_sweep [--event-driven [--bars 100000] [--combos 20]]
 """
 
 from __future__ import annotations
@@ -25,10 +29,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_dsl import PROGRAM, built_calendar, child, load, load_bars, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "bench-results"
 EXAMPLE = ROOT / "examples" / "strategies" / "sma_cross.py"
+WORKERS = 2
 
 
 def _vm_hwm_mb(pid: int | str = "self") -> float:
@@ -42,6 +50,121 @@ def _vm_hwm_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
+# ---- the compiled DSL sweep ---------------------------------------------------------------------
+def combos() -> list[dict[str, int]]:
+    """1,000 (fast, slow) pairs with fast < slow, spread over the program's ranges."""
+    pairs = [(f, s) for s in range(10, 201, 5) for f in range(2, 51) if f < s]
+    step = len(pairs) / 1000
+    return [
+        {"fast": pairs[int(k * step)][0], "slow": pairs[int(k * step)][1], "quantity": 10}
+        for k in range(1000)
+    ]
+
+
+def summary(result: Any) -> tuple[int, int, int]:
+    """What a sweep keeps of a run: final equity, fills, maximum drawdown (won)."""
+    return result.final_equity, len(result.fill_ts), result.max_drawdown
+
+
+def child_sweep(data: str, part: str) -> None:
+    """Worker ``k/n``: every n-th combination from the k-th."""
+    from decimal import Decimal
+
+    from jts.dsl.load import load_file
+    from jts.dsl.vector.sweep import Sweep
+
+    started = time.perf_counter()
+    k, n = (int(x) for x in part.split("/"))
+    chosen = combos()[k::n]
+    program = load_file(PROGRAM)
+    bars = load_bars(data)
+    calendar, _ = built_calendar()
+    sweep = Sweep(program, bars, commission=Decimal(0), tax=Decimal(0), calendar=calendar)
+    ready = time.perf_counter()
+    results = sweep.map(chosen, summary)
+    done = time.perf_counter()
+    print(json.dumps({
+        "combos": len(chosen), "setup": ready - started, "steady": done - ready,
+        "peak_mb": peak_rss_mb(), "hits": sweep.memo.hits, "misses": sweep.memo.misses,
+        "results": results,
+    }))  # fmt: skip
+
+
+def child_check(data: str) -> None:
+    """Sampled combinations of a sweep against single runs, every array compared."""
+    from decimal import Decimal
+
+    import numpy as np
+
+    from jts.dsl.load import load_file
+    from jts.dsl.vector import backtest_vectorised
+    from jts.dsl.vector.sweep import Sweep
+
+    program = load_file(PROGRAM)
+    bars = load_bars(data)
+    calendar, _ = built_calendar()
+    costs: dict[str, Any] = {"commission": Decimal(0), "tax": Decimal(0), "calendar": calendar}
+    sample = combos()[::125]  # 8 combinations across the grid
+    sweep = Sweep(program, bars, **costs)
+    swept = sweep.map(sample, lambda r: r)
+    for params, a in zip(sample, swept, strict=True):
+        b = backtest_vectorised(program, bars, params, **costs)
+        for name in ("fill_ts", "fill_side", "fill_qty", "fill_px", "fill_commission",
+                     "fill_tax", "timestamps", "equity"):  # fmt: skip
+            assert np.array_equal(getattr(a, name), getattr(b, name)), (params, name)
+    print(json.dumps({"checked": len(sample), "summaries": [summary(r) for r in swept]}))
+
+
+def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bench_sweep", "--child", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+
+
+def main_compiled() -> None:
+    from benchmarks.bench_backtest import _reference_data
+
+    data = str(_reference_data())
+    print(f"load average before: {load()}")
+    check = child("benchmarks.bench_sweep", "check", data)
+    print(f"sampled sweep combinations equal to single runs: {check['checked']} checked")
+    t0 = time.perf_counter()
+    workers = [_spawn("sweep", data, f"{k}/{WORKERS}") for k in range(WORKERS)]
+    outputs = []
+    for proc in workers:
+        out, err = proc.communicate(timeout=3600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"sweep worker failed:\n{err.decode()[-3000:]}")
+        outputs.append(json.loads(out.decode().strip().splitlines()[-1]))
+    wall = time.perf_counter() - t0
+    count = sum(o["combos"] for o in outputs)
+    steady = max(o["steady"] for o in outputs)
+    setup = max(o["setup"] for o in outputs)
+    peaks = [o["peak_mb"] for o in outputs]
+    hits = sum(o["hits"] for o in outputs)
+    misses = sum(o["misses"] for o in outputs)
+    fills = sum(r[1] for o in outputs for r in o["results"])
+    print(
+        f"sweep (compiled DSL): {count:,} combinations x 1,000,000 bars on {WORKERS} processes "
+        f"in {wall:.1f} s = {count / wall:,.1f} combinations/s end to end (target 50)"
+    )
+    print(
+        f"  steady state {count / steady:,.1f} combinations/s ({steady:.1f} s after a "
+        f"{setup:.1f} s worker start: imports, bars, calendar, tables); {fills:,} fills in all"
+    )
+    each = ", ".join(f"{p:.0f}" for p in peaks)
+    print(
+        f"  peak memory {sum(peaks):,.0f} MB summed over workers ({each} MB each; target "
+        f"< 2,000 MB); SMA memo {hits:,} hits, {misses:,} computed"
+    )
+    print(f"load average after: {load()}")
+
+
+# ---- the event-driven sweep -------------------------------------------------------------------
 def _descendants(root: int) -> dict[int, int]:
     """Process ids below ``root`` and their depth: the fork server and the resource tracker
     are our children (1), the workers the fork server's (2)."""
@@ -64,7 +187,7 @@ def _descendants(root: int) -> dict[int, int]:
     return found
 
 
-def _data(bars: int) -> Path:
+def _event_data(bars: int) -> Path:
     path = CACHE / f"sweep-1m-{bars}.parquet"
     if not path.exists():
         from jts.backtest.data import generate_bars, write_bars
@@ -88,7 +211,7 @@ def _pairs(count: int) -> list[dict[str, int]]:
     return pairs[:count]
 
 
-def child(data: str, combos: int, workers: int) -> None:
+def child_event(data: str, combos_count: int, workers: int) -> None:
     """Runs inside the measured process; prints one JSON line."""
     from decimal import Decimal
 
@@ -98,12 +221,11 @@ def child(data: str, combos: int, workers: int) -> None:
     job = SweepJob(
         str(EXAMPLE), (Path(data),), BacktestConfig(commission=Decimal(0), tax=Decimal(0))
     )
-    pairs = _pairs(combos)
+    pairs = _pairs(combos_count)
     pool = ProcessExecutor(workers, timeout_s=3_000)
     started = time.perf_counter()
     pool.start(job)
     try:
-        # one full trial per worker first: the workers start, load the data and warm up
         warm = [Trial(-1 - i, {**pairs[i % len(pairs)], "quantity": 10}) for i in range(workers)]
         pool.evaluate(warm)
         ready = time.perf_counter()
@@ -112,85 +234,59 @@ def child(data: str, combos: int, workers: int) -> None:
         finished = time.perf_counter()
         below = _descendants(os.getpid())
         worker_peaks = [_vm_hwm_mb(pid) for pid, depth in below.items() if depth > 1]
-        helper_peaks = [_vm_hwm_mb(pid) for pid, depth in below.items() if depth == 1]
     finally:
         pool.close()
-    parent_peak = _vm_hwm_mb()
-    # reference: one combination as a plain `run_backtest` here; the second of two runs, so
-    # the calendar's lazily built tables are not counted
-    from jts.backtest.runner import load_strategy, run_backtest
-    from jts.calendar import XkrxCalendar
-
-    calendar = XkrxCalendar()
-    for _ in range(2):
-        strategy = load_strategy(str(EXAMPLE), {**pairs[0], "quantity": 10})
-        t0 = time.perf_counter()
-        single = run_backtest([strategy], Path(data), job.config, calendar=calendar)
-        single_s = time.perf_counter() - t0
     ok = [o for o in outcomes if o.status == "ok" and o.stats is not None]
     bars = ok[0].stats["bars"] if ok else 0  # type: ignore[index]
     print(json.dumps({
         "combos": len(trials), "ok": len(ok), "bars": bars, "workers": workers,
         "startup": ready - started, "steady": finished - ready,
-        "fills": sum(o.stats["trades"] for o in ok),  # type: ignore[index]
-        "parent_peak_mb": parent_peak, "worker_peaks_mb": worker_peaks,
-        "helper_peaks_mb": helper_peaks,
-        "single_bars": single.bars, "single_s": single_s,
+        "parent_peak_mb": _vm_hwm_mb(), "worker_peaks_mb": worker_peaks,
     }))  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="bench_sweep", description=__doc__.splitlines()[0])
-    parser.add_argument("--bars", type=int, default=100_000)
-    parser.add_argument("--combos", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args(argv or [])
-    t0 = time.perf_counter()
-    data = _data(args.bars)
-    print(f"data: {data} ({time.perf_counter() - t0:.1f} s to prepare)")
+def main_event(bars: int, combos_count: int, workers: int) -> None:
+    data = _event_data(bars)
     proc = subprocess.run(
-        [
-            sys.executable, "-m", "benchmarks.bench_sweep", "--child",
-            str(data), str(args.combos), str(args.workers),
-        ],
+        [sys.executable, "-m", "benchmarks.bench_sweep", "--child", "event", str(data),
+         str(combos_count), str(workers)],
         cwd=ROOT, capture_output=True, text=True, check=False, timeout=3_600,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(f"sweep benchmark failed:\n{proc.stderr[-3000:]}")
     r = json.loads(proc.stdout.strip().splitlines()[-1])
-    total = r["startup"] + r["steady"]
     print(
-        f"sweep: {r['combos']} combinations x {r['bars']:,} bars on {r['workers']} workers "
-        f"({r['ok']} ran, {r['fills']:,} fills in all)"
+        f"sweep (event-driven): {r['combos']} combinations x {r['bars']:,} bars on "
+        f"{r['workers']} workers ({r['ok']} ran): steady state "
+        f"{r['combos'] / r['steady']:.2f} combinations/s, end to end "
+        f"{r['combos'] / (r['startup'] + r['steady']):.2f} combinations/s"
     )
-    print(
-        f"  steady state: {r['combos'] / r['steady']:.2f} combinations/s = "
-        f"{r['combos'] * r['bars'] / r['steady']:,.0f} bars/s across workers"
-    )
-    print(
-        f"  end to end:   {r['combos'] / total:.2f} combinations/s (before the batch: worker "
-        f"start-up, data load and one warm-up run per worker, {r['startup']:.1f} s)"
-    )
-    print(
-        f"  reference: one run_backtest of the first combination in one process (reading the "
-        f"bars included): {r['single_s']:.2f} s = "
-        f"{r['single_bars'] / r['single_s']:,.0f} bars/s"
-    )
-    workers = ", ".join(f"{p:.0f}" for p in r["worker_peaks_mb"])
-    helpers = ", ".join(f"{p:.0f}" for p in r["helper_peaks_mb"])
-    print(
-        f"  peak memory: workers {workers} MB each; parent {r['parent_peak_mb']:.0f} MB; "
-        f"fork server and resource tracker {helpers} MB"
-    )
-    print(
-        "  (issue 4 target, 1,000 x 1,000,000 bars at >= 50 combinations/s, is for the compiled "
-        "DSL path)"
-    )
+    workers_mb = ", ".join(f"{p:.0f}" for p in r["worker_peaks_mb"])
+    print(f"  peak memory: workers {workers_mb} MB each; parent {r['parent_peak_mb']:.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench_sweep", description=__doc__.splitlines()[0])
+    parser.add_argument("--event-driven", action="store_true")
+    parser.add_argument("--bars", type=int, default=100_000)
+    parser.add_argument("--combos", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv or [])
+    if args.event_driven:
+        main_event(args.bars, args.combos, args.workers)
+    else:
+        main_compiled()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
+        kind = sys.argv[2]
+        if kind == "sweep":
+            child_sweep(sys.argv[3], sys.argv[4])
+        elif kind == "check":
+            child_check(sys.argv[3])
+        else:
+            child_event(sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     else:
         main(sys.argv[1:])

@@ -79,7 +79,7 @@ def exposure(daily: DailyEquity, fills: Sequence[FillLike]) -> float:
     """Share of the curve's days on which some position was held (see the module docstring)."""
     ordered = _checked(fills)
     fill_days = [kst_day_number(fill.ts_event) for fill in ordered]
-    net: dict[str, Fraction] = {}
+    net: dict[str, tuple[int, int]] = {}  # exact net quantity: raw integer, precision
     open_count = 0  # instruments with a non-zero net position
     cursor = 0
 
@@ -89,9 +89,13 @@ def exposure(daily: DailyEquity, fills: Sequence[FillLike]) -> float:
             fill = ordered[cursor]
             cursor += 1
             key = str(fill.instrument_id)
-            before = net.get(key, Fraction(0))
-            after = before + fill.order_side.sign * Fraction(fill.last_qty.as_decimal())
-            net[key] = after
+            before, precision = net.get(key, (0, 0))
+            qty = fill.last_qty
+            if qty.precision > precision:  # integers, not fractions: thousands of fills
+                before *= 10 ** (qty.precision - precision)
+                precision = qty.precision
+            after = before + fill.order_side.sign * qty.raw_at(precision)
+            net[key] = (after, precision)
             open_count += (after != 0) - (before != 0)
 
     exposed = 0
@@ -106,11 +110,17 @@ def exposure(daily: DailyEquity, fills: Sequence[FillLike]) -> float:
 
 
 def traded_value(fills: Sequence[FillLike]) -> Fraction:
-    """Exact sum of ``price x quantity`` over all fills, buys and sells alike."""
-    total = Fraction(0)
+    """Exact sum of ``price x quantity`` over all fills, buys and sells alike (summed as
+    integers at the finest scale, one `Fraction` at the end)."""
+    total, scale = 0, 0
     for fill in _checked(fills):
-        total += Fraction(fill.last_px.as_decimal()) * Fraction(fill.last_qty.as_decimal())
-    return total
+        px, qty = fill.last_px, fill.last_qty
+        term, term_scale = px.raw * qty.raw, px.precision + qty.precision
+        if term_scale > scale:
+            total *= 10 ** (term_scale - scale)
+            scale = term_scale
+        total += term * 10 ** (scale - term_scale)
+    return Fraction(total, 10**scale)
 
 
 def turnover(daily: DailyEquity, fills: Sequence[FillLike]) -> float:

@@ -41,16 +41,18 @@ class RoundTrip:
     pnl: Money
 
     def __post_init__(self) -> None:
-        where = f"round trip in {self.instrument_id} opened {ns_to_iso(self.entry_ns)}"
+        def where() -> str:  # formatted only for a message: a run makes thousands of trips
+            return f"round trip in {self.instrument_id} opened {ns_to_iso(self.entry_ns)}"
+
         if not self.quantity.is_positive():
-            raise AnalyticsInputError(f"{where}: quantity must be positive, got {self.quantity}")
+            raise AnalyticsInputError(f"{where()}: quantity must be positive, got {self.quantity}")
         if self.exit_ns < self.entry_ns:
             raise AnalyticsInputError(
-                f"{where}: exit {ns_to_iso(self.exit_ns)} is before the entry"
+                f"{where()}: exit {ns_to_iso(self.exit_ns)} is before the entry"
             )
         for name, price in (("entry_price", self.entry_price), ("exit_price", self.exit_price)):
             if not price.is_finite() or price <= 0:
-                raise AnalyticsInputError(f"{where}: {name} must be positive, got {price}")
+                raise AnalyticsInputError(f"{where()}: {name} must be positive, got {price}")
 
     @property
     def duration_ns(self) -> int:

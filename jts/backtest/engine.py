@@ -6,11 +6,14 @@ For every data point, in timestamp order:
 2. on a new KST day, cash due by that day settles (T+2 proceeds become settled cash);
 3. the simulated venue sees the point first, so orders resting from earlier points fill on it
    (a market order placed on bar t fills at bar t+1's open before any strategy sees bar t+1);
-4. the kernel processes it: cache, strategies, risk, OMS, portfolio — the same code as live;
+4. the kernel processes it: cache, strategies, risk, OMS, portfolio — the same code as live,
+   the OMS journaling every order event first (to a `MemoryJournal`, ``engine.journal``);
 5. the equity curve records the account's value at that instant.
 
 Nothing here reads the wall clock or iterates an unordered collection, so a run is
-deterministic: the same inputs give byte-identical results.
+deterministic: the same inputs give byte-identical results. The loop runs with the garbage
+collector relaxed (`gc_pause`): a long run keeps many objects, and collecting never changes a
+result.
 """
 
 from __future__ import annotations
@@ -19,17 +22,19 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from jts.analytics import analyse, round_trips_from_position_events
 from jts.backtest.equity import EquityTracker
+from jts.backtest.gc_pause import relaxed_gc
+from jts.backtest.journal import MemoryJournal
 from jts.backtest.results import BacktestResult
 from jts.core.clock import SimulatedClock
 from jts.core.errors import InvalidInputError
 from jts.core.time import NANOS_PER_DAY, NANOS_PER_HOUR, kst_date
 from jts.domain.accounts import Account
 from jts.domain.events_order import OrderEvent, OrderFilled
-from jts.domain.events_position import PositionEvent
+from jts.domain.events_position import PositionClosed, PositionEvent
 from jts.domain.identifiers import AccountId, Venue
 from jts.domain.instruments import AssetClass, Instrument
 from jts.domain.market_data import Bar, OrderBookSnapshot, TradeTick
@@ -40,6 +45,10 @@ from jts.kernel.kernel import Kernel
 from jts.kernel.risk.limits import RiskLimits
 from jts.kernel.strategy import Strategy
 from jts.ports.calendar import TradingCalendar
+
+#: the prefix of a backtest's client order ids ("O-BT-00000001"); the vectorised backtester
+#: numbers its orders the same way, so both write the same files
+ORDER_ID_PREFIX: Final = "BT"
 
 FillMode = Literal["next-open", "close"]
 _KST_OFFSET_NS = 9 * NANOS_PER_HOUR
@@ -96,10 +105,12 @@ class BacktestEngine:
         self.config = config
         self.calendar = calendar
         self.clock = SimulatedClock(0)
+        self.journal = MemoryJournal()  # journal first, as live: every order event lands here
         self.kernel = Kernel(
             self.clock,
             trader_id=config.trader_id,
-            ids=SequentialIdFactory("BT"),
+            ids=SequentialIdFactory(ORDER_ID_PREFIX),
+            journal=self.journal,
             risk_limits=config.risk_limits,
             settlement=self._settlement_date,
         )
@@ -112,22 +123,34 @@ class BacktestEngine:
         self.kernel.add_execution_client(self.venue)
         self.equity = EquityTracker(self.kernel.portfolio, config.cash.currency)
         self.fills: list[OrderFilled] = []
-        self.position_events: list[PositionEvent] = []
+        # round trips need only the closes: the other position events are not kept
+        self.closed_positions: list[PositionClosed] = []
         self.kernel.execution.add_listener(self._on_order_event)
-        self.kernel.add_position_listener(self.position_events.append)
+        self.kernel.add_position_listener(self._on_position_event, (PositionClosed,))
         self._day_end = -1
         self._settles: dict[dt.date, dt.date] = {}
+        self._fill_day_start, self._fill_day_end = 0, 0
+        self._fill_day_settles: dt.date | None = None
         self.bars = 0
 
     # ---- wiring -------------------------------------------------------------------------------
     def _settlement_date(self, instrument: Instrument, ts_ns: int) -> dt.date | None:
         if instrument.asset_class is AssetClass.CRYPTO or self.calendar is None:
             return None
+        if self._fill_day_start <= ts_ns < self._fill_day_end:  # the day of the last fill
+            return self._fill_day_settles
         trade_date = kst_date(ts_ns)
         settles = self._settles.get(trade_date)
         if settles is None:  # one calendar lookup per trading day, not per fill
             settles = self._settles[trade_date] = self.calendar.settlement_date(trade_date, 2)
+        start = (ts_ns + _KST_OFFSET_NS) // NANOS_PER_DAY * NANOS_PER_DAY - _KST_OFFSET_NS
+        self._fill_day_start, self._fill_day_end = start, start + NANOS_PER_DAY
+        self._fill_day_settles = settles
         return settles
+
+    def _on_position_event(self, event: PositionEvent) -> None:
+        if isinstance(event, PositionClosed):
+            self.closed_positions.append(event)
 
     def _on_order_event(self, order: Order, event: OrderEvent) -> None:
         if isinstance(event, OrderFilled):
@@ -145,47 +168,62 @@ class BacktestEngine:
         progress: Callable[[int], None] | None = None,
         progress_every: int = 10_000,
     ) -> BacktestResult:
+        # the analysis stays inside: with the usual thresholds restored, the collector would
+        # walk every order and event the run kept, several times, while the results are built
+        with relaxed_gc():
+            count = self._loop(data, progress, progress_every)
+            if progress is not None:
+                progress(count)
+            return self._result()
+
+    def _loop(
+        self,
+        data: Iterable[Bar | TradeTick | OrderBookSnapshot],
+        progress: Callable[[int], None] | None,
+        progress_every: int,
+    ) -> int:
         kernel, venue, clock, equity = self.kernel, self.venue, self.clock, self.equity
         start, end = self.config.start_ns, self.config.end_ns
+        record = equity.record
+        # bound once: a bar goes through these four calls (and the clock's one) and no others
+        venue_bar, kernel_bar, mark = venue.process_bar, kernel.process_bar, equity.mark
+        set_time_if_idle = clock.set_time_if_idle
         kernel.start()
-        count = 0
-        for item in data:
-            ts = item.ts_event
-            if start is not None and ts < start:
-                continue
-            if end is not None and ts > end:
-                break
-            if ts >= self._day_end:
-                self._new_day(ts)
-            nxt = clock.next_event_ns()
-            if nxt is not None and nxt <= ts:
-                kernel.advance_time(ts)
-            else:
-                clock.set_time(ts)
-            if type(item) is Bar:
-                venue.process_bar(item)
-                kernel.process_bar(item)
-                instrument_id = item.bar_type.instrument_id
-                close = item.close
-                equity.on_price(instrument_id, close.raw, close.precision)
-                self.bars += 1
-            elif type(item) is TradeTick:
-                venue.process_trade_tick(item)
-                kernel.process_trade_tick(item)
-                equity.on_price(item.instrument_id, item.price.raw, item.price.precision)
-            elif type(item) is OrderBookSnapshot:
-                venue.process_book(item)
-                kernel.process_book(item)
-            else:
-                raise InvalidInputError(f"cannot backtest on {type(item).__name__}")
-            equity.record(ts)
-            count += 1
-            if progress is not None and count % progress_every == 0:
-                progress(count)
+        count = bars = 0
+        try:
+            for item in data:
+                ts = item.ts_event
+                if start is not None and ts < start:
+                    continue
+                if end is not None and ts > end:
+                    break
+                if ts >= self._day_end:
+                    self._new_day(ts)
+                if not set_time_if_idle(ts):
+                    kernel.advance_time(ts)
+                if type(item) is Bar:
+                    venue_bar(item)
+                    kernel_bar(item)
+                    mark(item.bar_type.instrument_id, item.close, ts)
+                    bars += 1
+                elif type(item) is TradeTick:
+                    venue.process_trade_tick(item)
+                    kernel.process_trade_tick(item)
+                    equity.on_price(item.instrument_id, item.price)
+                    record(ts)
+                elif type(item) is OrderBookSnapshot:
+                    venue.process_book(item)
+                    kernel.process_book(item)
+                    record(ts)
+                else:
+                    raise InvalidInputError(f"cannot backtest on {type(item).__name__}")
+                count += 1
+                if progress is not None and count % progress_every == 0:
+                    progress(count)
+        finally:
+            self.bars += bars
         kernel.stop()
-        if progress is not None:
-            progress(count)
-        return self._result()
+        return count
 
     def _new_day(self, ts: int) -> None:
         day_start = (ts + _KST_OFFSET_NS) // NANOS_PER_DAY * NANOS_PER_DAY - _KST_OFFSET_NS
@@ -197,7 +235,7 @@ class BacktestEngine:
         timestamps, values = self.equity.arrays()
         if len(timestamps) == 0:
             raise InvalidInputError("no data in the selected range: nothing was backtested")
-        trips = round_trips_from_position_events(self.position_events)
+        trips = round_trips_from_position_events(self.closed_positions)
         analysis = analyse(
             timestamps,
             values,

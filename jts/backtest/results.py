@@ -53,17 +53,27 @@ class BacktestResult:
 
     def stats(self) -> dict[str, Any]:
         """``stats.json``: the figures the issue names first, then everything else."""
-        stats = self.analysis.stats.to_dict()
-        head = {
-            "final_equity": stats["final_equity"],
-            "total_return": stats["total_return"],
-            "trades": len(self.fills),
-            "round_trips": stats["round_trips"],
-            "sharpe": stats["sharpe"],
-            "max_drawdown": stats["max_drawdown"],
+        return {
+            **stats_in_order(self.analysis, len(self.fills)),
+            "bars": self.bars,
+            **self.run_facts,
         }
-        rest = {k: v for k, v in stats.items() if k not in head}
-        return {**head, **rest, "bars": self.bars, **self.run_facts}
+
+
+def stats_in_order(analysis: Analysis, fills: int) -> dict[str, Any]:
+    """The analysis as ``stats.json`` starts: the figures the backtest issue names first (a
+    reader's first look, and what other tools key on), ``trades`` being the fill count, then
+    every other figure. Live performance reports share it."""
+    stats = analysis.stats.to_dict()
+    head = {
+        "final_equity": stats["final_equity"],
+        "total_return": stats["total_return"],
+        "trades": fills,
+        "round_trips": stats["round_trips"],
+        "sharpe": stats["sharpe"],
+        "max_drawdown": stats["max_drawdown"],
+    }
+    return {**head, **{k: v for k, v in stats.items() if k not in head}}
 
 
 def _decimal_type(values: Sequence[Decimal]) -> pa.DataType:
@@ -148,9 +158,15 @@ def signals_table(signals: Sequence[Signal]) -> pa.Table:
     )
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Every results table goes through here, so reruns give byte-identical files."""
     # no statistics timestamps or writer ids that vary between runs
     pq.write_table(table, path, compression="zstd", write_statistics=True)
+
+
+def write_stats(result: BacktestResult, path: Path) -> None:
+    """stats.json: strict JSON (no NaN), stable layout."""
+    path.write_text(json.dumps(result.stats(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
 @contextmanager
@@ -181,13 +197,10 @@ def staged_directory(out: Path) -> Iterator[Path]:
 def write_results(result: BacktestResult, out: Path, *, title: str = "Backtest") -> Path:
     """Write every file into a temporary directory beside ``out``, then move it into place."""
     with staged_directory(out) as staging:
-        stats = result.stats()
-        (staging / "stats.json").write_text(
-            json.dumps(stats, indent=2, allow_nan=False) + "\n", encoding="utf-8"
-        )
-        _write_parquet(fills_table(result.fills), staging / "fills.parquet")
-        _write_parquet(orders_table(result.orders), staging / "orders.parquet")
-        _write_parquet(equity_table(result), staging / "equity.parquet")
-        _write_parquet(signals_table(result.signals), staging / "signals.parquet")
+        write_stats(result, staging / "stats.json")
+        write_parquet(fills_table(result.fills), staging / "fills.parquet")
+        write_parquet(orders_table(result.orders), staging / "orders.parquet")
+        write_parquet(equity_table(result), staging / "equity.parquet")
+        write_parquet(signals_table(result.signals), staging / "signals.parquet")
         write_report(staging / "report.html", result.analysis, title=title)
     return out.resolve()

@@ -251,7 +251,10 @@ class XkrxCalendar:
 
     def session_times(self, date: dt.date) -> SessionTimes | None:
         """The day's KST wall-clock times (auction and after-hours windows), None on a holiday."""
-        day = self._check(date)
+        return self._times_of(self._check(date))
+
+    def _times_of(self, day: dt.date) -> SessionTimes | None:
+        """`session_times` of a date already checked to lie in the span."""
         cached = self._times.get(day)
         if cached is not None:
             return cached
@@ -265,11 +268,15 @@ class XkrxCalendar:
         return times
 
     def session(self, date: dt.date) -> Session | None:
-        day = self._check(date)
+        return self._session_in_span(self._check(date))
+
+    def _session_in_span(self, day: dt.date) -> Session | None:
+        """`session` of a date already checked to lie in the span (`sessions_in_range` asks
+        for thousands at once and checks its two ends, not every day between)."""
         cached = self._sessions.get(day)
         if cached is not None:
             return cached
-        times = self.session_times(day)
+        times = self._times_of(day)
         if times is None:
             return None
         built = times.session(day)
@@ -377,6 +384,6 @@ class XkrxCalendar:
         return deviations
 
     def _session_of(self, day: dt.date) -> Session:
-        found = self.session(day)
+        found = self._session_in_span(day)
         assert found is not None  # only called with dates taken from the table
         return found

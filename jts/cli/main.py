@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from jts.cli import backtest, config, db, dsl, sim, sweep, trading, up, version
+from jts.cli import backtest, config, db, dsl, performance, sim, sweep, trading, up, version
 from jts.cli.errors import DEBUG_ENV_VAR, JtsGroup
 from jts.cli.state import CliState
 
@@ -71,10 +71,12 @@ def build_app() -> typer.Typer:
     app.command("version")(version.version)
     app.command("backtest")(backtest.backtest)
     app.command("sweep")(sweep.sweep)
+    app.command("performance")(performance.performance)
     app.command("orders")(trading.orders)
     app.command("positions")(trading.positions)
     app.command("kill")(trading.kill)
     app.command("reset-kill")(trading.reset_kill)
+    app.command("risk")(trading.risk)
     app.add_typer(config.build(), name="config")
     app.add_typer(db.build(), name="db")
     app.add_typer(sim.build(), name="sim")

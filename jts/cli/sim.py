@@ -2,14 +2,18 @@
 
 ``jts sim kis --host 127.0.0.1 --port P --ws-port W --env paper|real`` runs the KIS Open API
 simulator in the foreground until Ctrl-C; it prints the app key, secret and account to use.
+``--replay FILE`` makes its tape the bars of a backtest data file instead of a random walk.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from jts.adapters.kis.simulator.market import ReplayBar
 
 
 def kis(  # noqa: PLR0917 - Typer maps each parameter to an option
@@ -30,8 +34,17 @@ def kis(  # noqa: PLR0917 - Typer maps each parameter to an option
     max_subscriptions: Annotated[
         int | None, typer.Option(help="WebSocket registrations per session")
     ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option(help="bar file (CSV/Parquet, the backtest's format) to replay as the tape"),
+    ] = None,
+    replay_bar_seconds: Annotated[
+        int, typer.Option(help="length of the replayed bars (60: minute bars, 86400: daily)")
+    ] = 60,
 ) -> None:
     """Run the KIS Open API simulator (REST + WebSocket) until interrupted."""
+    import dataclasses  # noqa: PLC0415
+
     from jts.adapters.kis.simulator.__main__ import config_from_args  # noqa: PLC0415
     from jts.adapters.kis.simulator.server import run  # noqa: PLC0415
 
@@ -54,7 +67,54 @@ def kis(  # noqa: PLR0917 - Typer maps each parameter to an option
         settings = config_from_args(argv)
     except SystemExit as exc:  # argparse refused a value: its message is already printed
         raise typer.Exit(2) from exc
-    run(settings)
+    bars = None
+    if replay is not None:
+        bars = read_replay_bars(replay, replay_bar_seconds)
+        settings = dataclasses.replace(
+            settings, replay_file=str(replay), replay_bar_seconds=replay_bar_seconds
+        )
+    run(settings, replay=bars)
+
+
+def read_replay_bars(path: Path, bar_seconds: int) -> dict[str, list[ReplayBar]]:
+    """The bars of a backtest data file (or folder) as the simulator replays them, per symbol.
+
+    Files are read by the backtest's own reader (same checks, same exact prices). A bar is
+    stamped at its close; its prints start ``bar_seconds`` earlier (one session at most).
+    """
+    from jts.adapters.kis.simulator.market import ReplayBar  # noqa: PLC0415
+    from jts.adapters.kis.simulator.replay import print_span_ns  # noqa: PLC0415
+    from jts.backtest.data import BarFeed, ReadOptions  # noqa: PLC0415
+    from jts.backtest.data.schema import ONE_DAY, ONE_MINUTE  # noqa: PLC0415
+    from jts.backtest.runner import resolve_instruments, scan_instrument_ids  # noqa: PLC0415
+    from jts.core.errors import InvalidInputError  # noqa: PLC0415
+    from jts.domain.identifiers import KRX  # noqa: PLC0415
+
+    if bar_seconds <= 0:
+        raise typer.BadParameter(f"--replay-bar-seconds must be positive, got {bar_seconds}")
+    spec = ONE_DAY if bar_seconds >= 86_400 else ONE_MINUTE
+    try:
+        instruments = resolve_instruments(scan_instrument_ids([path], None))
+        not_krx = [str(i.id) for i in instruments if i.id.venue != KRX]
+        if not_krx:
+            raise InvalidInputError(f"the KIS simulator replays KRX bars only, not {not_krx}")
+        feed = BarFeed([path], instruments=instruments, options=ReadOptions(bar_spec=spec))
+        span = print_span_ns(bar_seconds)
+        out: dict[str, list[ReplayBar]] = {}
+        for bar in feed.iter_bars():
+            out.setdefault(str(bar.bar_type.instrument_id.symbol), []).append(
+                ReplayBar(
+                    ts_ns=bar.ts_event - span,
+                    open=int(bar.open.as_decimal()),
+                    high=int(bar.high.as_decimal()),
+                    low=int(bar.low.as_decimal()),
+                    close=int(bar.close.as_decimal()),
+                    volume=int(bar.volume.as_decimal()),
+                )
+            )
+    except InvalidInputError as exc:
+        raise typer.BadParameter(f"--replay {path}: {exc}") from exc
+    return out
 
 
 def build() -> typer.Typer:

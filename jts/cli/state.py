@@ -7,6 +7,7 @@ reported by the command that needed it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +36,11 @@ class CliState:
             found.append(Override("logging.format", self.log_format, "--log-format"))
         return found
 
-    def load(self) -> LoadedConfig:
-        """Load and validate the settings once, then configure logging from them."""
+    def load(self, extra: Sequence[Override] = ()) -> LoadedConfig:
+        """Load and validate the settings once, then configure logging from them; ``extra``
+        are a command's own overrides (``jts up --profile``), above the global ones."""
         if self._loaded is None:
-            loaded = load_config(self.config_file, self.overrides())
+            loaded = load_config(self.config_file, [*self.overrides(), *extra])
             log = loaded.settings.logging
             configure_logging(log.level, log.format, secrets=loaded.settings.secret_values())
             self._loaded = loaded

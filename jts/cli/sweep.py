@@ -15,22 +15,37 @@ Combinations run on local worker processes (``--workers``, default: this machine
 a Ray cluster (``--ray ADDRESS``; Ray is an optional extra). ``--out`` gets the results table
 (Parquet and CSV), a summary and an HTML report with the sweep heatmap; the directory appears
 only when every file is written.
+
+``--engine vector`` runs every combination of a ``.jts`` strategy on the DSL's vectorised
+backtester in this process (`jts.dsl.vector.sweep.Sweep`: the bars, day tables and indicator
+values shared between combinations); each combination's statistics equal the event engine's.
+The best combination runs once more recording its orders and decisions, so ``--out`` gets the
+same ``best/`` folder (`jts backtest`'s files) and report as an event sweep;
+``--walk-forward``, ``--workers`` and ``--ray`` are refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from jts.cli.backtest import Engine, usage_error
 from jts.core.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from jts.backtest.engine import BacktestConfig
     from jts.backtest.sweeps import ParamSpace, SweepResult, WalkForwardResult
-    from jts.backtest.sweeps.worker import StrategyFactory
+    from jts.backtest.sweeps.executor import OutcomeCallback
+    from jts.backtest.sweeps.worker import StrategyFactory, SweepJob, Trial, TrialOutcome
+    from jts.dsl.vector.sweep import Sweep
 
 _SHOWN_ROWS = 10
 
@@ -74,6 +89,132 @@ def _space(factory: StrategyFactory, strategy: str, params: list[str]) -> ParamS
         space = ParamSpace.parse(params, program, where)
     space.check_names(factory.param_names, where)
     return space
+
+
+class VectorExecutor:
+    """The sweeps' `Executor` on the vectorised backtester, in this process: `start` reads
+    the bars once (as `jts backtest --engine vector` does) and prepares a `Sweep`; each trial
+    builds the strategy as the event workers do (the same parameter checks, so the same
+    skipped combinations and reasons), then runs its values on the shared data set.
+
+    Only whole-range trials (a walk-forward window is refused); a detail trial (the best
+    combination's rerun) records its orders and decisions and returns the whole
+    `BacktestResult`, as `jts backtest --engine vector` builds it for its files.
+    """
+
+    def __init__(self) -> None:
+        self._factory: StrategyFactory | None = None
+        self._sweep: Sweep | None = None
+        self._bars = 0
+        self._config: BacktestConfig | None = None
+
+    def start(self, job: SweepJob) -> None:
+        from jts.backtest.data import ReadOptions  # noqa: PLC0415
+        from jts.backtest.sweeps.worker import StrategyFactory  # noqa: PLC0415
+        from jts.cli.backtest import read_vector_bars, vector_bar_spec  # noqa: PLC0415
+        from jts.dsl.vector.sweep import Sweep  # noqa: PLC0415
+
+        factory = StrategyFactory(job.strategy)
+        program = getattr(factory.cls, "program", None)
+        if program is None:
+            raise usage_error(
+                f"--engine vector sweeps DSL strategies (.jts files) only, got {job.strategy}; "
+                "use --engine event for Python strategies"
+            )
+        options = job.options or ReadOptions()
+        if job.instrument is not None:
+            options = dataclasses.replace(options, instrument=job.instrument)
+        vector_bar_spec(program, options)
+        config = job.config
+        bars, calendar = read_vector_bars(list(job.data), options, config, program)
+        self._sweep = Sweep(
+            program,
+            bars,
+            cash=config.cash,
+            fill=config.fill,
+            commission=config.commission,
+            tax=config.tax,
+            calendar=calendar,
+            risk_limits=config.risk_limits,
+            bar_spec=options.bar_spec,
+        )
+        self._factory, self._config = factory, config
+        self._bars = sum(len(b) for b in bars)
+
+    def evaluate(
+        self, trials: Sequence[Trial], on_outcome: OutcomeCallback | None = None
+    ) -> list[TrialOutcome]:
+        from jts.dsl.vector.sweep import locality_order  # noqa: PLC0415
+
+        found: dict[int, TrialOutcome] = {}
+        for position in locality_order([t.params for t in trials]):
+            trial = trials[position]
+            outcome = self._evaluate(trial)
+            found[position] = outcome
+            if on_outcome is not None:
+                on_outcome(outcome)
+        return [found[position] for position in range(len(trials))]
+
+    def _evaluate(self, trial: Trial) -> TrialOutcome:
+        from jts.backtest.sweeps import SweepFailedError  # noqa: PLC0415
+        from jts.backtest.sweeps.worker import TrialOutcome  # noqa: PLC0415
+        from jts.cli.backtest import vector_outcome  # noqa: PLC0415
+        from jts.dsl.streaming import DslStrategy  # noqa: PLC0415
+
+        if self._factory is None or self._sweep is None or self._config is None:
+            raise SweepFailedError("the executor was not started")
+        if (trial.start_ns, trial.end_ns, trial.cash) != (None, None, None):
+            raise SweepFailedError("the vectorised sweep runs whole-range combinations only")
+        try:
+            strategy = self._factory.build(trial.params)
+        except InvalidInputError as exc:  # as the event workers: the strategy refused them
+            return TrialOutcome(trial.index, trial.params, "skipped", _reason(exc))
+        except Exception as exc:
+            return TrialOutcome(trial.index, trial.params, "failed", _reason(exc))
+        assert isinstance(strategy, DslStrategy)  # `start` refused any other kind
+        try:
+            result = self._sweep.run(strategy.values, record=trial.detail)
+            outcome = vector_outcome(
+                result,
+                self._bars,
+                self._config,
+                program=self._sweep.program,
+                strategy_id=str(strategy.id),
+            )
+            stats = outcome.stats()
+        except Exception as exc:
+            return TrialOutcome(trial.index, trial.params, "failed", _reason(exc))
+        detail = outcome if trial.detail else None
+        return TrialOutcome(trial.index, trial.params, "ok", stats=stats, result=detail)
+
+    def timestamps(self) -> npt.NDArray[np.int64]:
+        import numpy as np  # noqa: PLC0415
+
+        if self._sweep is None:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate([b.ts for b in self._sweep.dataset.bars]))
+
+    def close(self) -> None:
+        self._sweep = None
+
+
+def _reason(exc: BaseException) -> str:
+    """An outcome's reason, worded as the event workers word theirs."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _check_vector_options(
+    *, walk_forward: str | None, workers: int | None, ray: str | None
+) -> None:
+    parallel = workers if workers != 1 else None  # one worker is what it does anyway
+    for given, option in ((walk_forward, "--walk-forward"), (parallel, "--workers"),
+                          (ray, "--ray")):  # fmt: skip
+        if given is not None:
+            raise usage_error(
+                f"{option} is not supported with --engine vector (it runs every combination "
+                "in this process, over the whole range); use --engine event"
+            )
 
 
 def _axes(text: str | None) -> tuple[str, str] | None:
@@ -204,6 +345,9 @@ def sweep(  # noqa: PLR0917 - Typer maps each parameter to an option
     ] = None,
     tax: Annotated[str | None, typer.Option(help="sell tax rate override (0 disables)")] = None,
     fill: Annotated[str, typer.Option(help="next-open or close")] = "next-open",
+    engine: Annotated[
+        Engine, typer.Option(help="event (the kernel) or vector (compiled, .jts strategies)")
+    ] = Engine.EVENT,
 ) -> None:
     """Sweep a strategy's parameters (grid, random, Optuna), optionally walking forward."""
     from rich.console import Console  # noqa: PLC0415
@@ -232,6 +376,8 @@ def sweep(  # noqa: PLR0917 - Typer maps each parameter to an option
     from jts.backtest.sweeps.worker import StrategyFactory  # noqa: PLC0415
     from jts.domain.identifiers import InstrumentId  # noqa: PLC0415
 
+    if engine is Engine.VECTOR:
+        _check_vector_options(walk_forward=walk_forward, workers=workers, ray=ray)
     config = _config(cash=cash, fill=fill, commission=commission, tax=tax, start=start, end=end)
     if not data.exists():
         raise InvalidInputError(f"--data: no such file or folder {data}")
@@ -261,7 +407,7 @@ def sweep(  # noqa: PLR0917 - Typer maps each parameter to an option
         instrument=InstrumentId(instrument) if instrument else None,
     )
     facts = {"strategy": strategy, "data": str(data)}
-    executor = make_executor(workers, ray)
+    executor = VectorExecutor() if engine is Engine.VECTOR else make_executor(workers, ray)
     with Progress(
         TextColumn("[bold]sweep"),
         BarColumn(),
@@ -277,7 +423,12 @@ def sweep(  # noqa: PLR0917 - Typer maps each parameter to an option
             progress.update(task, completed=done, total=total)
 
         if windows is None:
-            result = run_sweep(job, spec, executor=executor, progress=advance)
+            result = run_sweep(
+                job,
+                spec,
+                executor=executor,
+                progress=advance,
+            )
         else:
             walk = run_walk_forward(job, spec, windows, executor=executor, progress=advance)
     if windows is None:

@@ -1,4 +1,4 @@
-"""``jts orders``, ``jts positions``, ``jts kill``, ``jts reset-kill``: talk to a running node.
+"""``jts orders``, ``positions``, ``kill``, ``reset-kill``, ``risk``: talk to a running node.
 
 The node of the configured data dir publishes its loopback control address in
 ``<data_dir>/node.json`` (see `jts.live.control`); these commands read it and call the node.
@@ -15,7 +15,7 @@ import typer
 from jts.cli.errors import CommandError
 from jts.cli.state import state_of
 
-__all__ = ["kill", "orders", "positions", "reset_kill"]
+__all__ = ["kill", "orders", "positions", "reset_kill", "risk"]
 
 
 def _call(ctx: typer.Context, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -92,3 +92,60 @@ def reset_kill(ctx: typer.Context) -> None:
     result = _call(ctx, "POST", "/reset-kill")
     previous = result.get("previous_reason")
     typer.echo("kill switch reset" + (f" (was: {previous})" if previous else " (was not set)"))
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.3f} %"
+
+
+def risk_lines(data: dict[str, Any]) -> list[str]:
+    """``GET /risk`` as a person reads it: money as the node sent it (exact), statistics as
+    percent of equity per sampling period."""
+    currency = data["currency"]
+    kill = data.get("kill_switch")
+    lines = [
+        f"risk of the KST trading day {data['trading_date']} ({currency})",
+        f"  kill switch       {'TRIPPED: ' + kill if kill else 'off'}",
+        f"  equity            {data['equity']} (day start {data['day_start_equity']}, "
+        f"cash {data['cash']})",
+        f"  daily PnL         {data['daily_pnl']} ({data['daily_pnl_pct']} %)",
+        f"  drawdown          {data['drawdown']} ({data['drawdown_pct']} % below the peak "
+        f"{data['peak_equity']}; max {data['max_drawdown_pct']} %)",
+        f"  exposure          gross {data['gross_exposure']}, net {data['net_exposure']}",
+    ]
+    for instrument, value in data["exposures"].items():
+        lines.append(f"    {instrument:<16}{value}")
+    if data["largest_share"] is not None:
+        lines.append(
+            f"  concentration     largest {data['largest_position']} "
+            f"{_pct(data['largest_share'])}, HHI {data['hhi']:.4f}"
+        )
+    lines.append(
+        f"  volatility        {_pct(data['volatility'])} per {data['interval_s']:g} s "
+        f"({data['returns']} returns)"
+    )
+    for level, var in data["var"].items():
+        es = data["expected_shortfall"][level]
+        lines.append(f"  VaR / ES {float(level):.0%}    {_pct(var)} / {_pct(es)}")
+    limits = {k: v for k, v in data["limits"].items() if v is not None}
+    shown = ", ".join(f"{k} {v}" for k, v in limits.items()) or "none"
+    lines.append(f"  loss limits       {shown}")
+    for breach in data["breaches"]:
+        lines.append(f"  breached today    {breach}")
+    lines.append(
+        f"  orders            {data['orders_checked']} checked, {data['orders_denied']} denied"
+    )
+    return lines
+
+
+def risk(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """Real-time risk of the running node: daily PnL, drawdown, exposure, VaR and ES."""
+    data = _call(ctx, "GET", "/risk")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for line in risk_lines(data):
+        typer.echo(line)

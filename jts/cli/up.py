@@ -6,6 +6,12 @@ the schema this code needs, and the reference instruments. Then it runs the live
 trading of the SMA example against the built-in KIS simulator, journaled to SQLite.
 ``--prepare-only`` keeps the old behaviour (prepare, print the config, exit).
 
+``--profile production`` (or ``profile = "production"`` in the config) runs on PostgreSQL and
+the Redis Streams bus. ``--role market-data|strategy|execution`` runs one part of a split node
+(one process per role, cooperating over Redis; see `jts.live.roles`); the default ``all`` is the
+whole node in one process. A split node needs a venue every role reaches: ``jts sim kis`` with
+``--sim-config/--sim-port/--sim-ws-port``, or ``[brokers.kis]`` credentials.
+
 The storage package is imported inside `bring_up`: it takes about a second to import, which
 ``jts --help`` should not pay.
 """
@@ -23,7 +29,8 @@ import typer
 from jts.cli.config import OutputFormat, render_config
 from jts.cli.errors import CommandError, database_errors
 from jts.cli.state import state_of
-from jts.config import Settings, mask_url_password
+from jts.config import Override, Settings, mask_url_password
+from jts.core.errors import ConfigError
 from jts.monitoring.logging import get_logger
 
 
@@ -60,13 +67,14 @@ def _make_data_dir(path: Path) -> None:
 def bring_up(settings: Settings) -> UpReport:
     """Create the data directory, migrate the database, upsert the reference instruments."""
     from jts.domain.reference import load_reference_instruments  # noqa: PLC0415
-    from jts.storage import Storage, migrate  # noqa: PLC0415 - see the module docstring
+    from jts.live.database import open_storage  # noqa: PLC0415 - see the module docstring
+    from jts.storage import migrate  # noqa: PLC0415
 
     log = get_logger("jts.up")
     _make_data_dir(settings.data_dir)
     url = settings.database.url
     instruments = load_reference_instruments()
-    with database_errors(url), Storage.open(url) as storage:  # migrates to head
+    with database_errors(url), open_storage(settings.database) as storage:
         revision = migrate.current(storage.engine)
         log.info("database_ready", url=mask_url_password(url), revision=revision)
         storage.instruments.upsert_many(instruments)
@@ -127,19 +135,48 @@ def up(  # noqa: PLR0917 - Typer maps each parameter to an option
     prepare_only: Annotated[
         bool, typer.Option(help="only prepare data dir, database and instruments, then exit")
     ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="settings profile: embedded or production (PostgreSQL + Redis bus); "
+            "default: the config's"
+        ),
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="all (one process), or one part of a split node over the Redis bus: "
+            "market-data, strategy or execution; default: node.role of the settings (all)"
+        ),
+    ] = None,
+    command_max_age: Annotated[
+        float,
+        typer.Option(help="execution role: deny commands older than this many seconds (0: off)"),
+    ] = 10.0,
 ) -> None:
     """Start the trading node (default: paper trading against the built-in KIS simulator)."""
-    loaded = state_of(ctx).load()
-    report = bring_up(loaded.settings)
+    extra = [] if profile is None else [Override("profile", profile, "--profile")]
+    loaded = state_of(ctx).load(extra)
     settings = loaded.settings
+    from jts.live.roles import check_role  # noqa: PLC0415 - slow imports
+
+    try:
+        chosen_role = check_role(role or settings.node.role, settings.bus.backend)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    report = bring_up(settings)
     if prepare_only:  # what `jts up` printed before it ran a node
         typer.echo(render_config(loaded, OutputFormat.TOML, sources=True))
-    typer.echo(f"JTS is up: profile {settings.profile}, trader {settings.node.trader_id}")
+    role_text = "" if chosen_role == "all" else f", role {chosen_role}"
+    typer.echo(
+        f"JTS is up: profile {settings.profile}, trader {settings.node.trader_id}{role_text}"
+    )
     for line in report.lines():
         typer.echo(f"  {line}")
     if prepare_only:
         return
-    from jts.live.node import LiveNode, NodeOptions  # noqa: PLC0415 - slow imports
+    from jts.live.factory import build_node  # noqa: PLC0415 - slow imports
+    from jts.live.node import NodeOptions  # noqa: PLC0415
     from jts.live.runner import run_node  # noqa: PLC0415
 
     options = NodeOptions(
@@ -151,11 +188,9 @@ def up(  # noqa: PLR0917 - Typer maps each parameter to an option
         sim_ws_port=sim_ws_port,
         cancel_on_stop=not keep_orders,
         reconcile_s=reconcile_every,
+        role=chosen_role,
+        command_max_age_s=command_max_age,
     )
-    if settings.bus.backend != "inprocess":
-        get_logger("jts.up").warning(
-            "bus_backend_not_wired", backend=settings.bus.backend, using="inprocess"
-        )
     with database_errors(settings.database.url):
-        summary = run_node(LiveNode(settings, options), duration_s=duration)
+        summary = run_node(build_node(settings, options), duration_s=duration)
     typer.echo("node stopped: " + ", ".join(f"{k} {v}" for k, v in summary.items()))

@@ -24,6 +24,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -55,6 +56,9 @@ def _trader_id(value: object) -> TraderId:
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["console", "json"]
 BusBackend = Literal["inprocess", "redis"]
+#: ``all``: the whole node in one process; the others are one part of a split node each
+#: (`jts.live.roles`), cooperating over the Redis bus.
+NodeRole = Literal["all", "market-data", "strategy", "execution"]
 KisEnv = Literal["paper", "real"]
 
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
@@ -79,11 +83,33 @@ class DatabaseConfig(ComponentConfig):
     url: str = Field(
         description="SQLAlchemy URL: sqlite:///path/jts.db or postgresql+psycopg://..."
     )
+    #: PostgreSQL only. ``true`` (the default): a journal append returns once PostgreSQL has
+    #: flushed it to its WAL on disk. ``false``: it returns before that flush, which takes the
+    #: flush's wait (~0.2 to several ms a commit, twice per order) off the order path; a crash
+    #: of the PostgreSQL *server* (or its machine) may then lose the last few hundred
+    #: milliseconds of commits, the database staying consistent. A kill -9 of the node loses
+    #: nothing either way. See docs/operations.md before turning it off.
+    synchronous_commit: bool = Field(
+        default=True,
+        description="PostgreSQL: wait for the WAL flush on each commit (false: faster, may "
+        "lose the last commits on a server crash)",
+    )
 
     @field_validator("url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         return check_database_url(value)
+
+    @field_validator("synchronous_commit")
+    @classmethod
+    def _check_synchronous_commit(cls, value: bool, info: ValidationInfo) -> bool:
+        url = info.data.get("url")
+        if not value and url is not None and database_dialect(url) != "postgresql":
+            raise ValueError(
+                "false applies to PostgreSQL only; a SQLite journal commits with "
+                "synchronous=NORMAL (safe against a crash of the node, not of the machine)"
+            )
+        return value
 
     @property
     def dialect(self) -> str:
@@ -92,6 +118,7 @@ class DatabaseConfig(ComponentConfig):
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         yield "url", mask_url_password(self.url)
+        yield "synchronous_commit", self.synchronous_commit
 
 
 class BusConfig(ComponentConfig):
@@ -132,11 +159,16 @@ class LoggingConfig(ComponentConfig):
 
 
 class NodeConfig(ComponentConfig):
-    """Identity of this trading node; it tags every order and event the node produces."""
+    """Identity of this trading node; it tags every order and event the node produces.
+
+    ``role`` is the part of the node this process runs (``jts up --role`` overrides it), so a
+    deployment can give each container its role through ``JTS_NODE__ROLE``.
+    """
 
     trader_id: Annotated[
         TraderId, PlainValidator(_trader_id), PlainSerializer(str, return_type=str)
     ] = TraderId("JTS-001")
+    role: Annotated[NodeRole, BeforeValidator(lower_text)] = "all"
 
 
 class KisConfig(ComponentConfig):

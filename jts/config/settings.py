@@ -46,6 +46,7 @@ from jts.config.components import (
     NodeConfig,
     lower_text,
 )
+from jts.config.risk import RiskConfig
 from jts.config.urls import database_dialect, mask_url_password, url_password_values
 
 Profile = Literal["embedded", "production"]
@@ -134,6 +135,7 @@ class Settings(BaseSettings):
     node: NodeConfig = NodeConfig()
     brokers: BrokersConfig = BrokersConfig()
     alerts: AlertsConfig = AlertsConfig()
+    risk: RiskConfig = RiskConfig()
 
     @classmethod
     def settings_customise_sources(

@@ -25,7 +25,8 @@ from jts.domain.messages import Message
 from jts.domain.values import Price, Quantity
 
 
-class TradingCommand(Message, frozen=True, kw_only=True):
+# ``gc=False``: immutable values and events only, no reference cycle possible (see `OrderEvent`)
+class TradingCommand(Message, frozen=True, kw_only=True, gc=False):
     """Fields every trading command carries; never sent itself."""
 
     trader_id: TraderId
@@ -35,6 +36,18 @@ class TradingCommand(Message, frozen=True, kw_only=True):
     ts_init: int
 
     def __post_init__(self) -> None:
+        command_id, ts_init = self.command_id, self.ts_init
+        if (
+            type(ts_init) is not int
+            or ts_init < 0
+            or not isinstance(command_id, str)
+            or not command_id.strip()
+        ):
+            self._check_command()
+
+    def _check_command(self) -> None:
+        """The checks of `__post_init__` with their messages (taken only when one fails, so a
+        valid command never builds a message)."""
         if not isinstance(self.command_id, str) or not self.command_id.strip():
             raise InvalidInputError(
                 f"command_id must be a non-empty string, got {self.command_id!r}"
@@ -51,7 +64,21 @@ class SubmitOrder(TradingCommand, frozen=True, kw_only=True):
     account_id: AccountId | None = None
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        command_id, ts_init = self.command_id, self.ts_init  # `TradingCommand`'s checks, inlined
+        if (
+            type(ts_init) is not int
+            or ts_init < 0
+            or not isinstance(command_id, str)
+            or not command_id.strip()
+        ):
+            self._check_command()
+        order = self.order
+        if (
+            order.instrument_id == self.instrument_id
+            and order.strategy_id == self.strategy_id
+            and order.trader_id == self.trader_id
+        ):
+            return
         for name in ("trader_id", "strategy_id", "instrument_id"):
             if getattr(self.order, name) != getattr(self, name):
                 raise InvalidInputError(

@@ -16,14 +16,12 @@ class OrderSide(enum.Enum):
     BUY = "BUY"
     SELL = "SELL"
 
-    @property
-    def sign(self) -> int:
-        """+1 for a buy, -1 for a sell: the direction a fill moves a position."""
-        return 1 if self is OrderSide.BUY else -1
-
-    @property
-    def opposite(self) -> OrderSide:
-        return OrderSide.SELL if self is OrderSide.BUY else OrderSide.BUY
+    # Facts about each member are plain attributes, set once below the classes: a property
+    # costs a call on every read, and a set membership test hashes the member in Python
+    # (`Enum.__hash__`), both on every order and fill.
+    sign: int
+    """+1 for a buy, -1 for a sell: the direction a fill moves a position."""
+    opposite: OrderSide
 
 
 class OrderType(enum.Enum):
@@ -55,24 +53,19 @@ class OrderType(enum.Enum):
     POST_MARKET_CLOSE = "POST_MARKET_CLOSE"
     AFTER_HOURS_SINGLE = "AFTER_HOURS_SINGLE"
 
-    @property
-    def requires_price(self) -> bool:
-        """True when the trader must give a limit price; False when giving one is an error."""
-        return self in _PRICED_TYPES
+    requires_price: bool
+    """True when the trader must give a limit price; False when giving one is an error."""
+    requires_trigger_price: bool
+    """True for stop orders; any other type given a trigger price is an error."""
+    allowed_time_in_force: frozenset[TimeInForce]
+    """Time-in-force values that make sense for this type on any venue.
 
-    @property
-    def requires_trigger_price(self) -> bool:
-        """True for stop orders; any other type given a trigger price is an error."""
-        return self in _TRIGGERED_TYPES
-
-    @property
-    def allowed_time_in_force(self) -> frozenset[TimeInForce]:
-        """Time-in-force values that make sense for this type on any venue.
-
-        Session-bound KRX kinds only live for their session (DAY); best limit also exists as
-        IOC/FOK (ORD_DVSN 15/16). Venue-specific limits beyond this are the adapter's business.
-        """
-        return _ALLOWED_TIF.get(self, _ALL_TIF)
+    Session-bound KRX kinds only live for their session (DAY); best limit also exists as
+    IOC/FOK (ORD_DVSN 15/16). Venue-specific limits beyond this are the adapter's business.
+    """
+    allowed_time_in_force_ids: frozenset[int]
+    """`id` of each member of `allowed_time_in_force`: a membership test without hashing a
+    member in Python (order validation asks on every order)."""
 
 
 class TimeInForce(enum.Enum):
@@ -99,20 +92,12 @@ class OrderStatus(enum.Enum):
     CANCELED = "CANCELED"
     EXPIRED = "EXPIRED"
 
-    @property
-    def is_closed(self) -> bool:
-        """Terminal: no further fill can happen and the status never changes again."""
-        return self in CLOSED_STATUSES
-
-    @property
-    def is_open(self) -> bool:
-        """Working at the venue (or about to be): can still fill."""
-        return self in OPEN_STATUSES
-
-    @property
-    def is_inflight(self) -> bool:
-        """A request was sent and its answer has not come back yet."""
-        return self in INFLIGHT_STATUSES
+    is_closed: bool
+    """Terminal: no further fill can happen and the status never changes again."""
+    is_open: bool
+    """Working at the venue (or about to be): can still fill."""
+    is_inflight: bool
+    """A request was sent and its answer has not come back yet."""
 
 
 class LiquiditySide(enum.Enum):
@@ -185,3 +170,22 @@ OPEN_STATUSES: Final = frozenset(
 INFLIGHT_STATUSES: Final = frozenset(
     {OrderStatus.SUBMITTED, OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL}
 )
+
+
+def _set_member_facts() -> None:
+    """The member attributes declared in the classes, from the tables above (one source)."""
+    for side in OrderSide:
+        side.sign = 1 if side is OrderSide.BUY else -1
+        side.opposite = OrderSide.SELL if side is OrderSide.BUY else OrderSide.BUY
+    for kind in OrderType:
+        kind.requires_price = kind in _PRICED_TYPES
+        kind.requires_trigger_price = kind in _TRIGGERED_TYPES
+        kind.allowed_time_in_force = _ALLOWED_TIF.get(kind, _ALL_TIF)
+        kind.allowed_time_in_force_ids = frozenset(map(id, kind.allowed_time_in_force))
+    for status in OrderStatus:
+        status.is_closed = status in CLOSED_STATUSES
+        status.is_open = status in OPEN_STATUSES
+        status.is_inflight = status in INFLIGHT_STATUSES
+
+
+_set_member_facts()

@@ -91,7 +91,10 @@ def check_order_spec(
         )
 
 
-class OrderEvent(Message, frozen=True, kw_only=True):
+# ``gc=False`` (inherited by every order event): events hold only ids, enums, immutable values
+# and tuples of strings, so they cannot form reference cycles; the collector need not track the
+# hundreds of thousands a journal keeps.
+class OrderEvent(Message, frozen=True, kw_only=True, gc=False):
     """Fields every order event carries; never sent itself (not a registered message type)."""
 
     trader_id: TraderId
@@ -103,9 +106,22 @@ class OrderEvent(Message, frozen=True, kw_only=True):
     ts_init: int
 
     def __post_init__(self) -> None:
+        ts_event, ts_init = self.ts_event, self.ts_init
+        if type(ts_event) is not int or type(ts_init) is not int or ts_event < 0 or ts_init < 0:
+            self._check_timestamps()
+
+    def _check_timestamps(self) -> None:
+        """The checks of `__post_init__` with their messages. The subclasses' validators test
+        the common case inline and come here (or to their own full checks) only when something
+        looks wrong, so a valid event never pays for building an error message."""
         where = f"{type(self).__name__} of order {self.client_order_id}"
         check_timestamp("ts_event", self.ts_event, where)
         check_timestamp("ts_init", self.ts_init, where)
+
+
+def _timestamps_ok(event: OrderEvent) -> bool:
+    ts_event, ts_init = event.ts_event, event.ts_init
+    return type(ts_event) is int and type(ts_init) is int and ts_event >= 0 and ts_init >= 0
 
 
 class OrderInitialized(OrderEvent, frozen=True, kw_only=True):
@@ -123,7 +139,27 @@ class OrderInitialized(OrderEvent, frozen=True, kw_only=True):
     tags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        # the common case, decided without a call per rule; anything else gets the full
+        # checks below, which name the broken rule
+        order_type, price, trigger = self.order_type, self.price, self.trigger_price
+        tif, ts_event, ts_init = self.time_in_force, self.ts_event, self.ts_init
+        if (
+            type(ts_event) is int
+            and type(ts_init) is int
+            and ts_event >= 0
+            and ts_init >= 0
+            and self.quantity.raw > 0
+            and (price is None or price.raw > 0)
+            and (trigger is None or trigger.raw > 0)
+            and order_type.requires_price is (price is not None)
+            and order_type.requires_trigger_price is (trigger is not None)
+            and id(tif) in order_type.allowed_time_in_force_ids
+            and tif is not TimeInForce.GTD
+            and self.expire_time_ns is None
+            and not self.post_only
+        ):
+            return
+        self._check_timestamps()
         check_order_spec(
             f"order {self.client_order_id}",
             order_type=self.order_type,
@@ -153,7 +189,8 @@ class OrderSubmitted(OrderEvent, frozen=True, kw_only=True):
     """The order was handed to the venue's execution client (persisted first, then sent)."""
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        if not _timestamps_ok(self):
+            self._check_timestamps()
         if self.account_id is None:
             raise InvalidInputError(
                 f"OrderSubmitted needs the account it was sent to (order {self.client_order_id})"
@@ -209,7 +246,15 @@ class OrderUpdated(OrderEvent, frozen=True, kw_only=True):
     venue_order_id: VenueOrderId | None = None
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        if not _timestamps_ok(self):
+            self._check_timestamps()
+        price, trigger = self.price, self.trigger_price
+        if (
+            self.quantity.raw > 0
+            and (price is None or price.raw > 0)
+            and (trigger is None or trigger.raw > 0)
+        ):
+            return
         where = f"update of order {self.client_order_id}"
         if not self.quantity.is_positive():
             raise InvalidQuantityError(
@@ -255,7 +300,10 @@ class OrderFilled(OrderEvent, frozen=True, kw_only=True):
     position_id: PositionId | None = None
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        if not _timestamps_ok(self):
+            self._check_timestamps()
+        if self.last_qty.raw > 0 and self.last_px.raw > 0 and self.tax.raw >= 0:
+            return
         where = f"fill {self.trade_id} of order {self.client_order_id}"
         if not self.last_qty.is_positive():
             raise InvalidQuantityError(

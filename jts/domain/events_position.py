@@ -28,7 +28,8 @@ from jts.domain.messages import Message
 from jts.domain.values import Money, Price, Quantity
 
 
-class PositionEvent(Message, frozen=True, kw_only=True):
+# ``gc=False``: immutable values only, no reference cycle possible (see `OrderEvent`)
+class PositionEvent(Message, frozen=True, kw_only=True, gc=False):
     """Fields every position event carries; never sent itself."""
 
     trader_id: TraderId
@@ -53,6 +54,29 @@ class PositionEvent(Message, frozen=True, kw_only=True):
     ts_init: int
 
     def __post_init__(self) -> None:
+        self._check_common()
+
+    def _check_common(self) -> None:
+        # the common case first, without building a message; `_explain` names what is wrong
+        ts_opened, ts_event, ts_init = self.ts_opened, self.ts_event, self.ts_init
+        quantity, signed = self.quantity, self.signed_qty
+        if (
+            type(ts_opened) is int
+            and type(ts_event) is int
+            and type(ts_init) is int
+            and ts_opened >= 0
+            and ts_event >= 0
+            and ts_init >= 0
+            and type(signed) is Decimal
+            and quantity.precision == 0
+            and abs(signed) == quantity.raw
+            and self.side is _SIDE_BY_SIGN[(signed > 0) - (signed < 0)]
+        ):
+            return
+        self._explain()
+
+    def _explain(self) -> None:
+        """The full checks, each with its message (only reached when one may fail)."""
         where = f"{type(self).__name__} of position {self.position_id}"
         check_timestamp("ts_opened", self.ts_opened, where)
         check_timestamp("ts_event", self.ts_event, where)
@@ -72,11 +96,15 @@ class PositionEvent(Message, frozen=True, kw_only=True):
             )
 
 
+#: the side a signed quantity implies, indexed by its sign (0, 1, -1)
+_SIDE_BY_SIGN: Final = (PositionSide.FLAT, PositionSide.LONG, PositionSide.SHORT)
+
+
 class PositionOpened(PositionEvent, frozen=True, kw_only=True):
     """A fill opened the position from flat (also the second half of a flip through zero)."""
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        self._check_common()
         if self.side is PositionSide.FLAT:
             raise InvalidInputError(f"an opened position cannot be flat ({self.position_id})")
 
@@ -88,7 +116,7 @@ class PositionChanged(PositionEvent, frozen=True, kw_only=True):
     unrealized_pnl: Money
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        self._check_common()
         if self.side is PositionSide.FLAT:
             raise InvalidInputError(f"a changed position cannot be flat ({self.position_id})")
 
@@ -100,11 +128,13 @@ class PositionClosed(PositionEvent, frozen=True, kw_only=True):
     duration_ns: int
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        self._check_common()
         if self.side is not PositionSide.FLAT:
             raise InvalidInputError(f"a closed position must be flat ({self.position_id})")
-        check_timestamp("ts_closed", self.ts_closed, f"position {self.position_id}")
-        if self.duration_ns != self.ts_closed - self.ts_opened or self.duration_ns < 0:
+        ts_closed, duration = self.ts_closed, self.duration_ns
+        if type(ts_closed) is not int or ts_closed < 0:
+            check_timestamp("ts_closed", ts_closed, f"position {self.position_id}")
+        if duration != ts_closed - self.ts_opened or duration < 0:
             raise InvalidInputError(
                 f"duration_ns {self.duration_ns} is not ts_closed - ts_opened "
                 f"({self.ts_closed} - {self.ts_opened}) ({self.position_id})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from jts.domain.identifiers import TraderId
 from jts.domain.messages import Message
 
@@ -22,4 +24,30 @@ class KillSwitchReset(Message, frozen=True, kw_only=True):
     ts_init: int
 
 
-RISK_EVENT_TYPES = (KillSwitchTripped, KillSwitchReset)
+class RiskMetricsUpdated(Message, frozen=True, kw_only=True):
+    """The real-time risk monitor's figures, published every ``risk.metrics.interval_s``.
+
+    Money in ``currency``, exact; the statistics are fractions of equity per sampling period
+    (VaR and expected shortfall as positive losses), None until enough returns exist.
+    """
+
+    trader_id: TraderId
+    currency: str
+    equity: Decimal
+    daily_pnl: Decimal
+    drawdown: Decimal
+    max_drawdown_pct: Decimal
+    gross_exposure: Decimal
+    net_exposure: Decimal
+    largest_position_share: float | None
+    volatility: float | None
+    var_95: float | None
+    expected_shortfall_95: float | None
+    var_99: float | None
+    expected_shortfall_99: float | None
+    returns: int
+    ts_event: int
+    ts_init: int
+
+
+RISK_EVENT_TYPES = (KillSwitchTripped, KillSwitchReset, RiskMetricsUpdated)

@@ -344,6 +344,14 @@ class Instrument(Message, frozen=True, kw_only=True):
 
     def check_order_quantity(self, quantity: Quantity) -> None:
         """Refuse a quantity that is zero, not a multiple of the lot, or below the minimum."""
+        raw, lot, minimum = quantity.raw, self.lot_size, self.min_quantity
+        if (
+            raw > 0
+            and quantity.precision == lot.precision == minimum.precision
+            and raw % lot.raw == 0
+            and raw >= minimum.raw
+        ):
+            return  # the common case, in integers (risk and the venue ask for every order)
         if quantity.raw <= 0:
             raise InvalidQuantityError(
                 f"{self.id}: order quantity must be positive, got {quantity}"

@@ -173,6 +173,16 @@ ORDER_TRANSITIONS: Final[Mapping[_Key, OrderStatus | Resting]] = MappingProxyTyp
 )
 
 
+#: `ORDER_TRANSITIONS` by ``id`` of the current status, then by event type: the lookup
+#: `Order.apply` makes on every event, without hashing an enum member in Python.
+_TRANSITIONS_BY_STATUS: Final[dict[int, dict[type[OrderEvent], OrderStatus | Resting]]] = {
+    id(status): {
+        kind: target for (current, kind), target in ORDER_TRANSITIONS.items() if current is status
+    }
+    for status in OrderStatus
+}
+
+
 def ratio_to_decimal(value: Fraction) -> Decimal:
     """An exact ratio as a Decimal: exact if it fits `AVG_PX_DIGITS` digits, else half-even."""
     return _AVG_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
@@ -400,33 +410,67 @@ class Order:
     # ---- transitions ------------------------------------------------------------------------
     def apply(self, event: OrderEvent) -> None:
         """Apply one event; on any error the order is left exactly as it was."""
-        self._check_identity(event)
-        if isinstance(event, OrderFilled) and event.trade_id in self._trade_id_set:
-            raise DuplicateFillError(
-                f"order {self.client_order_id}: trade {event.trade_id} was already applied"
+        # The checks run in this order: identity, duplicate fill, transition table, once-only
+        # rules. Each tests the common case inline and calls the method that explains the
+        # failure only when the case is not the common one (every order event passes here).
+        mine = self._init
+        account = event.account_id
+        if (
+            event.client_order_id != mine.client_order_id
+            or event.instrument_id != mine.instrument_id
+            or event.strategy_id != mine.strategy_id
+            or event.trader_id != mine.trader_id
+            or (
+                account is not None and self._account_id is not None and account != self._account_id
             )
-        target = ORDER_TRANSITIONS.get((self._status, type(event)))
+        ):
+            self._check_identity(event)
+        kind = type(event)
+        fill = event if isinstance(event, OrderFilled) else None
+        if fill is not None:
+            if fill.order_side is not mine.side:
+                self._check_identity(event)
+            if fill.trade_id in self._trade_id_set:
+                raise DuplicateFillError(
+                    f"order {self.client_order_id}: trade {fill.trade_id} was already applied"
+                )
+        target = _TRANSITIONS_BY_STATUS[id(self._status)].get(kind)
         if target is None:
             raise InvalidStateTransitionError(
-                f"order {self.client_order_id}: {type(event).__name__} is not allowed in status "
+                f"order {self.client_order_id}: {kind.__name__} is not allowed in status "
                 f"{self._status.value}"
             )
-        self._check_once_only(event)
-        if isinstance(event, OrderFilled):
-            self._apply_fill(event)  # validates fully before it changes anything
-        elif isinstance(event, OrderUpdated):
-            self._apply_update(event)
+        if fill is not None:
+            self._apply_fill(fill)  # validates fully before it changes anything
         elif isinstance(event, OrderAccepted):
+            if self._accepted:
+                self._check_once_only(event)
             self._accepted = True
         elif isinstance(event, OrderTriggered):
+            self._check_once_only(event)
             self._triggered = True
-        self._record_ids(event)
+        elif isinstance(event, OrderUpdated):
+            self._apply_update(event)
+        if account is not None and self._account_id is None:
+            self._account_id = account
+        venue_id: VenueOrderId | None = getattr(event, "venue_order_id", None)
+        if venue_id is not None:
+            self._record_venue_id(venue_id, fill is not None)
         new_status = self._resting_status() if target is RESTING else target
-        assert isinstance(new_status, OrderStatus)
-        if not new_status.is_closed and self._filled_qty.raw and self.leaves_qty.raw == 0:
-            new_status = OrderStatus.FILLED
+        if not new_status.is_closed and self._filled_qty.raw:
+            filled, quantity = self._filled_qty, self._quantity
+            if (
+                filled.raw == quantity.raw
+                if filled.precision == quantity.precision
+                else filled == quantity
+            ):
+                new_status = OrderStatus.FILLED
         self._status = new_status
         self._events.append(event)
+
+    def has_trade_id(self, trade_id: TradeId) -> bool:
+        """Whether a fill with this trade id was applied (O(1), without copying the ids)."""
+        return trade_id in self._trade_id_set
 
     def _check_identity(self, event: OrderEvent) -> None:
         mine = self._init
@@ -452,6 +496,8 @@ class Order:
             )
 
     def _check_once_only(self, event: OrderEvent) -> None:
+        """Raises for a second acknowledgement or trigger, or a trigger of an order that has
+        no trigger price (called by `apply` before it changes anything)."""
         problem = None
         if isinstance(event, OrderAccepted) and self._accepted:
             problem = f"it was already acknowledged as {self.venue_order_ids[0]}"
@@ -473,15 +519,12 @@ class Order:
             return OrderStatus.TRIGGERED
         return OrderStatus.ACCEPTED if self._accepted else OrderStatus.SUBMITTED
 
-    def _record_ids(self, event: OrderEvent) -> None:
-        if event.account_id is not None and self._account_id is None:
-            self._account_id = event.account_id
-        venue_id: VenueOrderId | None = getattr(event, "venue_order_id", None)
-        if venue_id is None or venue_id in self._venue_order_ids:
+    def _record_venue_id(self, venue_id: VenueOrderId, is_fill: bool) -> None:
+        if venue_id in self._venue_order_ids:
             return  # a late event may quote an id the order had before a modify
         # Only acks and updates name a new current id; a fill names one only for an order the
         # venue has not acknowledged yet, since fills report whatever id matched.
-        if not isinstance(event, OrderFilled) or not self._venue_order_ids:
+        if not is_fill or not self._venue_order_ids:
             self._venue_order_ids.append(venue_id)
 
     def _apply_fill(self, fill: OrderFilled) -> None:
@@ -526,9 +569,11 @@ class Order:
 
 
 def _add_money(totals: dict[Currency, Money], amount: Money) -> dict[Currency, Money]:
-    """A new per-currency total with ``amount`` added; zero amounts add no entry."""
+    """A new per-currency total with ``amount`` added; a zero amount adds no entry and returns
+    ``totals`` itself (the totals are replaced, never changed in place, so sharing is safe)."""
+    if not amount.raw:
+        return totals
     result = dict(totals)
-    if amount.raw:
-        previous = result.get(amount.currency)
-        result[amount.currency] = amount if previous is None else previous + amount
+    previous = result.get(amount.currency)
+    result[amount.currency] = amount if previous is None else previous + amount
     return result

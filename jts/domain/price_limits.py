@@ -54,6 +54,7 @@ def krx_limit_rate(on_date: dt.date) -> Decimal:
     return KRX_LIMIT_RATE if on_date >= KRX_LIMIT_RATE_FROM else KRX_LIMIT_RATE_BEFORE_2015
 
 
+@functools.lru_cache(maxsize=64)
 def _percent(rate: Decimal) -> str:
     return format((rate * 100).normalize(), "f")
 
@@ -110,8 +111,15 @@ def _check_rate(rate: Decimal, what: str) -> None:
 
 def _scaled(reference: Price, factor: Decimal) -> Price:
     """``reference x factor`` exactly, as a Price carrying the decimals the product needs."""
-    mult = Price(factor)
+    mult = _multiplier(factor)
     return Price.from_raw(reference.raw * mult.raw, reference.precision + mult.precision)
+
+
+@functools.lru_cache(maxsize=64)
+def _multiplier(factor: Decimal) -> Price:
+    """A band factor (``1 ± rate``) as an exact `Price`: a handful of rates exist, and a
+    backtest computes the limits of every trading day."""
+    return Price(factor)
 
 
 def _band(

@@ -9,6 +9,7 @@ included: ``str(Price("1.50")) == "1.50"``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from decimal import (
     ROUND_CEILING,
     ROUND_FLOOR,
@@ -87,8 +88,16 @@ def _to_raw(value: object, precision: int | None) -> tuple[int, int]:
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ParseError(f"not a finite number: {value!r}")
+        if precision is not None:
+            # a whole number (positions are Decimals of whole shares) needs no digit tuple;
+            # with a precision given the exponent it was written with does not matter
+            numerator, denominator = value.as_integer_ratio()
+            if denominator == 1:
+                return _scaled_to(numerator, 0, precision, value)
         sign, digits, exponent = value.as_tuple()
         assert isinstance(exponent, int)
+        if exponent == 0:  # a whole number (positions are Decimals of whole shares)
+            return _scaled_to(int(value), 0, precision, value)
         magnitude = int("".join(map(str, digits))) if digits else 0
         if exponent >= 0:
             raw, prec = magnitude * 10**exponent, 0
@@ -103,6 +112,11 @@ def _to_raw(value: object, precision: int | None) -> tuple[int, int]:
         raise TypeError("floats are not accepted for exact values; pass a str, int or Decimal")
     else:
         raise TypeError(f"cannot make an exact value from {type(value).__name__}")
+    return _scaled_to(raw, prec, precision, value)
+
+
+def _scaled_to(raw: int, prec: int, precision: int | None, value: object) -> tuple[int, int]:
+    """``raw`` at ``prec`` brought to ``precision`` (None: as it is), refusing lost digits."""
     if precision is None:
         return raw, prec
     _check_precision(precision)
@@ -158,10 +172,14 @@ class FixedPoint:
     def __init__(
         self, value: str | int | Decimal | FixedPoint, precision: int | None = None
     ) -> None:
-        raw, prec = _to_raw(value, precision)
-        self._validate(raw, prec)
-        object.__setattr__(self, "raw", raw)
-        object.__setattr__(self, "precision", prec)
+        if type(value) is int and type(precision) is int and 0 <= precision <= MAX_PRECISION:
+            raw, prec = value * _POW10[precision], precision  # the common case: a whole number
+        else:
+            raw, prec = _to_raw(value, precision)
+        if raw < 0 and self._non_negative:
+            self._validate(raw, prec)
+        _set_raw(self, raw)
+        _set_precision(self, prec)
 
     @classmethod
     def from_raw(cls, raw: int, precision: int) -> Self:
@@ -193,6 +211,8 @@ class FixedPoint:
 
     # ---- conversion -------------------------------------------------------------------------
     def as_decimal(self) -> Decimal:
+        if self.precision == 0:
+            return Decimal(self.raw)  # exact, and the same exponent as the text form
         # built from text: Decimal.scaleb would round past the context's 28 digits
         return Decimal(f"{self.raw}E-{self.precision}")
 
@@ -261,22 +281,32 @@ class FixedPoint:
         return None
 
     def __eq__(self, other: object) -> bool:
+        if type(other) is type(self) and other.precision == self.precision:
+            return self.raw == other.raw
         pair = self._aligned(other)
         return NotImplemented if pair is None else pair[0] == pair[1]
 
     def __lt__(self, other: object) -> bool:
+        if type(other) is type(self) and other.precision == self.precision:
+            return self.raw < other.raw
         pair = self._aligned(other)
         return NotImplemented if pair is None else pair[0] < pair[1]
 
     def __le__(self, other: object) -> bool:
+        if type(other) is type(self) and other.precision == self.precision:
+            return self.raw <= other.raw
         pair = self._aligned(other)
         return NotImplemented if pair is None else pair[0] <= pair[1]
 
     def __gt__(self, other: object) -> bool:
+        if type(other) is type(self) and other.precision == self.precision:
+            return self.raw > other.raw
         pair = self._aligned(other)
         return NotImplemented if pair is None else pair[0] > pair[1]
 
     def __ge__(self, other: object) -> bool:
+        if type(other) is type(self) and other.precision == self.precision:
+            return self.raw >= other.raw
         pair = self._aligned(other)
         return NotImplemented if pair is None else pair[0] >= pair[1]
 
@@ -292,7 +322,13 @@ class FixedPoint:
         if type(other) is type(self):
             assert isinstance(other, FixedPoint)
             if other.precision == self.precision:
-                return type(self).from_raw(self.raw + sign * other.raw, self.precision)
+                raw = self.raw + other.raw if sign > 0 else self.raw - other.raw
+                if raw < 0 and self._non_negative:
+                    self._validate(raw, self.precision)
+                obj = _new(type(self))
+                _set_raw(obj, raw)
+                _set_precision(obj, self.precision)
+                return obj
             prec = max(self.precision, other.precision)
             return type(self).from_raw(self.raw_at(prec) + sign * other.raw_at(prec), prec)
         if isinstance(other, int) and not isinstance(other, bool):
@@ -332,6 +368,17 @@ _set_raw = FixedPoint.__dict__["raw"].__set__
 _set_precision = FixedPoint.__dict__["precision"].__set__
 
 
+def unchecked_builders() -> tuple[
+    Callable[[type[Any]], Any], Callable[[FixedPoint, int], None], Callable[[FixedPoint, int], None]
+]:
+    """``(new, set_raw, set_precision)`` for code that builds millions of values from raw
+    integers it has already checked (the backtest feed checks whole columns at once):
+    ``q = new(Quantity); set_raw(q, raw); set_precision(q, precision)`` skips the per-value
+    checks of `FixedPoint.from_raw` and its call. The caller answers for the checks: an int
+    raw, a precision in 0..MAX_PRECISION, and no negative quantity."""
+    return _new, _set_raw, _set_precision
+
+
 class Price(FixedPoint):
     """A price in the instrument's quote currency. May be negative (changes, spreads); order
     validation refuses non-positive order prices."""
@@ -354,7 +401,17 @@ class Quantity(FixedPoint):
 
     @classmethod
     def zero(cls, precision: int = 0) -> Quantity:
-        return cls.from_raw(0, precision)
+        """Zero at ``precision``: one shared object per precision (values are immutable, and
+        every new order starts from a zero filled quantity)."""
+        found = _ZERO_QUANTITIES.get(precision) if cls is Quantity else None
+        if found is None:
+            found = cls.from_raw(0, precision)
+            if cls is Quantity:
+                _ZERO_QUANTITIES[precision] = found
+        return found
+
+
+_ZERO_QUANTITIES: dict[int, Quantity] = {}
 
 
 class CurrencyKind(enum.Enum):
@@ -412,7 +469,7 @@ class Currency:
         return (Currency.of, (self.code,))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Currency) and other.code == self.code
+        return other is self or (isinstance(other, Currency) and other.code == self.code)
 
     def __hash__(self) -> int:
         return hash(self.code)
@@ -446,14 +503,14 @@ class Money:
 
     def __init__(self, amount: str | int | Decimal, currency: Currency) -> None:
         raw, _ = _to_raw(amount, currency.precision)
-        object.__setattr__(self, "raw", raw)
-        object.__setattr__(self, "currency", currency)
+        _set_money_raw(self, raw)
+        _set_money_currency(self, currency)
 
     @classmethod
     def from_raw(cls, raw: int, currency: Currency) -> Money:
-        obj = object.__new__(cls)
-        object.__setattr__(obj, "raw", raw)
-        object.__setattr__(obj, "currency", currency)
+        obj = _new(cls)
+        _set_money_raw(obj, raw)
+        _set_money_currency(obj, currency)
         return obj
 
     @classmethod
@@ -493,10 +550,12 @@ class Money:
         return (Money.from_raw, (self.raw, self.currency))
 
     def as_decimal(self) -> Decimal:
+        if self.currency.precision == 0:
+            return Decimal(self.raw)  # exact, and the same exponent as the text form
         return Decimal(f"{self.raw}E-{self.currency.precision}")
 
     def _same(self, other: Money) -> None:
-        if other.currency != self.currency:
+        if other.currency is not self.currency and other.currency != self.currency:
             raise CurrencyMismatchError(f"cannot combine {self} and {other}")
 
     def __add__(self, other: Money) -> Money:
@@ -537,7 +596,9 @@ class Money:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
-        return self.raw == other.raw and self.currency == other.currency
+        return self.raw == other.raw and (
+            self.currency is other.currency or self.currency == other.currency
+        )
 
     def __hash__(self) -> int:
         return hash((self.raw, self.currency.code))
@@ -574,6 +635,10 @@ class Money:
         if not spec:
             return str(self)
         return f"{format(self.as_decimal(), spec)} {self.currency.code}"
+
+
+_set_money_raw = Money.__dict__["raw"].__set__
+_set_money_currency = Money.__dict__["currency"].__set__
 
 
 def notional(price: Price, quantity: Quantity, currency: Currency, rounding: Rounding) -> Money:

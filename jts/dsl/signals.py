@@ -34,7 +34,8 @@ from jts.core.errors import InvalidInputError
 from jts.core.time import NANOS_PER_DAY, NANOS_PER_HOUR, NANOS_PER_SECOND
 from jts.dsl.constants import fold
 from jts.dsl.errors import DslRuntimeError
-from jts.dsl.program import Program, SizeRisk
+from jts.dsl.kernels import cross_kernel
+from jts.dsl.program import Program, Rule, SizeRisk
 from jts.dsl.typed import (
     Arith,
     BoolConst,
@@ -141,6 +142,8 @@ class Signals:
     several-output let as ``name.output``). ``amounts`` holds the per-bar values of the price
     expressions that sizing and stops read at the entry bar: ``size_risk_per``, ``stop_loss``,
     ``take_profit``, ``trailing_stop`` (only those written as expressions, not as percents).
+    ``rules`` holds where each of ``program.rules`` is true, in that order (the rules of one
+    action and side are or-ed above): the source lines the streaming strategy's signals name.
     """
 
     params: Mapping[str, Decimal]
@@ -152,6 +155,7 @@ class Signals:
     entry_allowed: BoolArray
     flatten: BoolArray
     amounts: Mapping[str, FloatArray]
+    rules: tuple[BoolArray, ...] = ()
 
 
 def evaluate(
@@ -186,6 +190,7 @@ class _Run:
         self.cache: dict[TExpr, Value] = {}
         self.indicator_cache: dict[Indicator, Mapping[str, FloatArray]] = {}
         self.lets: dict[str, Value] = {}
+        self.rule_fired: dict[Rule, BoolArray] = {}
         self._clock: tuple[IntArray, IntArray] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
@@ -220,24 +225,29 @@ class _Run:
             for side in ("long", "short")
         }
         allowed, flatten = self.time_rules()
+        timed = self.program.time_rules.any  # without time rules both masks change nothing
+        rules = tuple(self.rule_fired[rule] for rule in self.program.rules)
         return Signals(
             params=dict(self.params),
             series=series,
-            enter_long=fired["enter", "long"] & allowed,
-            exit_long=fired["exit", "long"] | flatten,
-            enter_short=fired["enter", "short"] & allowed,
-            exit_short=fired["exit", "short"] | flatten,
+            enter_long=fired["enter", "long"] & allowed if timed else fired["enter", "long"],
+            exit_long=fired["exit", "long"] | flatten if timed else fired["exit", "long"],
+            enter_short=fired["enter", "short"] & allowed if timed else fired["enter", "short"],
+            exit_short=fired["exit", "short"] | flatten if timed else fired["exit", "short"],
             entry_allowed=allowed,
             flatten=flatten,
             amounts=self.amounts(),
+            rules=rules,
         )
 
     def rules(self, action: str, side: str) -> BoolArray:
-        fired = np.zeros(self.n, dtype=np.bool_)
+        fired: BoolArray | None = None
         for rule in self.program.rules:
             if rule.action == action and rule.side == side:
-                fired |= self.full(self.value(rule.condition)) == 1.0
-        return fired
+                now = self.full(self.value(rule.condition)) == 1.0
+                self.rule_fired[rule] = now
+                fired = now if fired is None else fired | now
+        return np.zeros(self.n, dtype=np.bool_) if fired is None else fired
 
     def time_rules(self) -> tuple[BoolArray, BoolArray]:
         rules = self.program.time_rules
@@ -338,16 +348,8 @@ class _Run:
 
     def cross(self, node: Cross) -> FloatArray:
         left, right = self.full(self.value(node.left)), self.full(self.value(node.right))
-        result = np.full(self.n, np.nan)
-        if self.n < 2:
-            return result
-        now_l, now_r, was_l, was_r = left[1:], right[1:], left[:-1], right[:-1]
-        if node.direction == "above":
-            fired = (now_l > now_r) & (was_l <= was_r)
-        else:
-            fired = (now_l < now_r) & (was_l >= was_r)
-        unknown = np.isnan(now_l) | np.isnan(now_r) | np.isnan(was_l) | np.isnan(was_r)
-        result[1:] = np.where(unknown, np.nan, fired.astype(np.float64))
+        result: FloatArray = np.empty(left.shape[0])
+        cross_kernel(left, right, node.direction == "above", result)
         return result
 
     def logic(self, node: Logic) -> Value:

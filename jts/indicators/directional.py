@@ -17,6 +17,7 @@ Conventions (TA-Lib's, after Wilder):
 from __future__ import annotations
 
 from math import isnan
+from typing import ClassVar
 
 import numpy as np
 
@@ -135,60 +136,52 @@ class _DirectionalIndicator(Indicator):
         return 100.0 * (dm.plus / dm.tr), 100.0 * (dm.minus / dm.tr)
 
 
-class PlusDI(_DirectionalIndicator):
+class _OneSideDI(_DirectionalIndicator):
+    """+DI and -DI: one body, told apart by which side of the movement they report."""
+
+    inputs = ("high", "low", "close")
+    _side: ClassVar[int]  # 0: plus, 1: minus
+
+    __slots__ = ()
+
+    def _compute_lookback(self) -> int:
+        return self.period
+
+    def update(self, high: float, low: float, close: float) -> float:
+        if isnan(high) or isnan(low) or isnan(close):
+            self._missing()
+            return self._value
+        self._count += 1
+        if self._dm.push(high, low, close):
+            self._value = self._di()[self._side]
+        return self._value
+
+    def _vectorised(
+        self, high: FloatArray, low: FloatArray, close: FloatArray
+    ) -> tuple[FloatArray]:
+        return (dmi_kernel(high, low, close, self.period)[self._side],)
+
+
+class PlusDI(_OneSideDI):
     """Plus directional indicator (+DI), 0..100: the share of the range that moved up."""
 
     name = "plus_di"
     title = "Plus Directional Indicator"
     talib = "PLUS_DI"
-    inputs = ("high", "low", "close")
+    _side = 0
 
     __slots__ = ()
 
-    def _compute_lookback(self) -> int:
-        return self.period
 
-    def update(self, high: float, low: float, close: float) -> float:
-        if isnan(high) or isnan(low) or isnan(close):
-            self._missing()
-            return self._value
-        self._count += 1
-        if self._dm.push(high, low, close):
-            self._value = self._di()[0]
-        return self._value
-
-    def _vectorised(
-        self, high: FloatArray, low: FloatArray, close: FloatArray
-    ) -> tuple[FloatArray]:
-        return (dmi_kernel(high, low, close, self.period)[0],)
-
-
-class MinusDI(_DirectionalIndicator):
+class MinusDI(_OneSideDI):
     """Minus directional indicator (-DI), 0..100: the share of the range that moved down."""
 
     name = "minus_di"
     title = "Minus Directional Indicator"
     talib = "MINUS_DI"
-    inputs = ("high", "low", "close")
+    _side = 1
 
     __slots__ = ()
-
-    def _compute_lookback(self) -> int:
-        return self.period
-
-    def update(self, high: float, low: float, close: float) -> float:
-        if isnan(high) or isnan(low) or isnan(close):
-            self._missing()
-            return self._value
-        self._count += 1
-        if self._dm.push(high, low, close):
-            self._value = self._di()[1]
-        return self._value
-
-    def _vectorised(
-        self, high: FloatArray, low: FloatArray, close: FloatArray
-    ) -> tuple[FloatArray]:
-        return (dmi_kernel(high, low, close, self.period)[1],)
 
 
 class ADX(_DirectionalIndicator):

@@ -34,17 +34,20 @@ from jts.indicators.params import MAX_PERIOD, IntParam, period_param
 
 
 @lazy_njit
-def sma_kernel(x: FloatArray, period: int) -> FloatArray:
+def sma_kernel(x: FloatArray, period: int, out: FloatArray) -> None:
+    """Writes every element of ``out`` (NaN before the first full window), so the caller may
+    pass ``np.empty``. The caller allocates it because an allocation inside compiled code
+    compiles numpy's allocator along with the kernel, a few hundredths of a second of a
+    machine's first compiled DSL run (the allocation itself costs the same either way)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
     total = 0.0
-    for i in range(period - 1):
+    for i in range(min(period - 1, n)):  # a short input must not write past ``out``
+        out[i] = np.nan
         total += x[i]
     for i in range(period - 1, n):
         total += x[i]
         out[i] = total / period
         total -= x[i - period + 1]
-    return out
 
 
 class SMA(Indicator):
@@ -68,26 +71,29 @@ class SMA(Indicator):
         self._total = 0.0
 
     def update(self, close: float) -> float:
+        # each attribute read once (this runs for every bar of every subscribed series)
         if isnan(close):
             self._missing()
             return self._value
-        self._count += 1
+        count = self._count = self._count + 1
+        buf, pos, n = self._buf, self._pos, self._n
         total = self._total + close
-        buf = self._buf
-        pos = self._pos
         buf[pos] = close
         pos += 1
-        if pos == self._n:
+        if pos == n:
             pos = 0
         self._pos = pos
-        if self._count >= self._n:
-            self._value = total / self._n
-            total -= buf[pos]  # the oldest value of the window, leaving it
+        if count >= n:
+            value = self._value = total / n
+            self._total = total - buf[pos]  # the oldest value of the window, leaving it
+            return value
         self._total = total
         return self._value
 
     def _vectorised(self, close: FloatArray) -> tuple[FloatArray]:
-        return (sma_kernel(close, self.period),)
+        out = np.empty(close.shape[0])
+        sma_kernel(close, self.period, out)
+        return (out,)
 
 
 # -- EMA ----------------------------------------------------------------------------------------

@@ -53,21 +53,14 @@ class RollingMax:
         return self._tick - self._idx[0]
 
 
-class RollingMin:
-    """Lowest value of the last ``window`` pushes (mirror of `RollingMax`)."""
+class RollingMin(RollingMax):
+    """Lowest value of the last ``window`` pushes: `RollingMax` with the comparison turned
+    (only `push` differs; kept separate from the max so neither pays for a branch per push)."""
 
-    __slots__ = ("_idx", "_tick", "_vals", "_window")
-
-    def __init__(self, window: int) -> None:
-        self._window = window
-        self.reset()
-
-    def reset(self) -> None:
-        self._idx: deque[int] = deque()
-        self._vals: deque[float] = deque()
-        self._tick = -1
+    __slots__ = ()
 
     def push(self, x: float) -> float:
+        """Add ``x``; return the lowest of the window (the window may still be filling)."""
         self._tick += 1
         vals, idx = self._vals, self._idx
         while vals and vals[-1] >= x:
@@ -79,14 +72,6 @@ class RollingMin:
             idx.popleft()
             vals.popleft()
         return vals[0]
-
-    @property
-    def value(self) -> float:
-        return self._vals[0] if self._vals else NAN
-
-    @property
-    def age(self) -> int:
-        return self._tick - self._idx[0]
 
 
 @lazy_njit

@@ -7,7 +7,7 @@ risk rules only read it. It is a plain in-memory structure: durability is the jo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from jts.core.errors import UnknownInstrumentError
 from jts.domain.identifiers import ClientOrderId, InstrumentId, StrategyId, VenueOrderId
@@ -58,13 +58,14 @@ class Cache:
 
     def update_order(self, order: Order) -> None:
         """Re-index after the order changed (status, venue id)."""
+        client_id = order.client_order_id
         venue_id = order.venue_order_id
         if venue_id is not None:
-            self._by_venue_id[venue_id] = order.client_order_id
-        if order.is_closed:
-            self._open.pop(order.client_order_id, None)
+            self._by_venue_id[venue_id] = client_id
+        if order.status.is_closed:
+            self._open.pop(client_id, None)
         else:
-            self._open[order.client_order_id] = order
+            self._open[client_id] = order
 
     def order(self, client_order_id: ClientOrderId) -> Order | None:
         return self._orders.get(client_order_id)
@@ -92,6 +93,11 @@ class Cache:
     def open_order_count(self) -> int:
         return len(self._open)
 
+    def iter_open_orders(self) -> Iterator[Order]:
+        """Every open order, oldest first, without building a list (the risk engine walks
+        them on each order); do not change orders while iterating."""
+        return iter(self._open.values())
+
     # ---- market data --------------------------------------------------------------------------
     def update_trade(self, tick: TradeTick) -> None:
         self._last_trade[tick.instrument_id] = tick
@@ -103,6 +109,11 @@ class Cache:
     def update_bar(self, bar: Bar) -> None:
         self._last_bar[bar.bar_type] = bar
         self._last_price[bar.bar_type.instrument_id] = bar.close
+
+    def bar_tables(self) -> tuple[dict[BarType, Bar], dict[InstrumentId, Price]]:
+        """The two tables `update_bar` writes (last bar by type, last price by instrument),
+        for the kernel to update without a call per bar; nobody else writes them."""
+        return self._last_bar, self._last_price
 
     def set_book(self, book: OrderBook) -> None:
         self._books[book.instrument_id] = book

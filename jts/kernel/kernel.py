@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from jts.core.clock import Clock
 from jts.core.errors import StateError
@@ -31,6 +31,7 @@ from jts.domain.events_order import OrderEvent, OrderFilled, OrderInitialized
 from jts.domain.events_position import PositionEvent
 from jts.domain.events_risk import KillSwitchReset, KillSwitchTripped
 from jts.domain.identifiers import (
+    KRX,
     AccountId,
     ClientOrderId,
     InstrumentId,
@@ -72,6 +73,20 @@ _Algo = TypeVar("_Algo", bound=ExecAlgorithm)
 _KST_OFFSET_NS = 9 * NANOS_PER_HOUR  # Korea has no daylight saving time
 
 
+def _bar_origin(bar_type: BarType) -> int:
+    """Where a time bar's grid starts: KRX days run midnight to midnight KST, as their sessions
+    and daily limits do (a UTC grid would cut a KRX day at 09:00 KST, mid-session). Other venues
+    keep the UTC grid (Upbit's day candles start at 00:00 UTC)."""
+    if bar_type.spec.aggregation is BarAggregation.DAY and bar_type.instrument_id.venue == KRX:
+        return -_KST_OFFSET_NS
+    return 0
+
+
+#: marks a strategy whose wanted position event types are not worked out yet (compared by
+#: identity: no computed set is this object)
+_UNKNOWN: Final[frozenset[type[PositionEvent]]] = frozenset({PositionEvent})
+
+
 def _no_publish(topic: str, message: Message) -> None:
     """The default publisher: nobody outside is listening (backtests)."""
 
@@ -91,13 +106,23 @@ class Kernel:
         session_check: SessionCheck | None = None,
         base_currency: Currency = KRW,
         publish_market_data: bool = True,
+        derive_base_price: bool = True,
     ) -> None:
+        """``derive_base_price``: at the first price of each KST day, give the risk engine the
+        previous session's last price as the day's base price (기준가), for the daily limits.
+        A backtest has nothing better. A live node whose venue quotes the official base turns
+        it off: the venue's value may differ (ex-dividend, rights issues), and the guess would
+        stand in for it until the next fetch. Either way an official base set for the new day
+        (`RiskEngine.set_base_price`) is never replaced by the guess."""
         self._clock = clock
+        self._derive_base_price = derive_base_price
         self._trader_id = TraderId(trader_id)
         self.ids = ids or LiveIdFactory()
         self._publish = publish or _no_publish
+        self._publishing = publish is not None  # topics are built only for a listener
         self._publish_data = publish_market_data and publish is not None
         self._cache = Cache()
+        self._last_bars, self._last_prices = self._cache.bar_tables()
         self._portfolio = Portfolio(
             self._cache, self._trader_id, base_currency=base_currency, settlement=settlement
         )
@@ -124,9 +149,12 @@ class Kernel:
         self._busy = False
         self._running = False
         self._day_end: dict[InstrumentId, int] = {}
-        self._last_close: dict[InstrumentId, Price] = {}
         self.account_states: list[AccountState] = []
-        self._position_listeners: list[Callable[[PositionEvent], None]] = []
+        self._position_listeners: list[
+            tuple[Callable[[PositionEvent], None], tuple[type[PositionEvent], ...] | None]
+        ] = []
+        # per strategy: the position event types anyone will see (None: all of them)
+        self._position_kinds: dict[StrategyId, frozenset[type[PositionEvent]] | None] = {}
 
     # ---- StrategyHost -------------------------------------------------------------------------
     @property
@@ -145,6 +173,11 @@ class Kernel:
     def portfolio(self) -> Portfolio:
         return self._portfolio
 
+    @property
+    def derives_base_price(self) -> bool:
+        """Whether the day's base price is guessed from the previous session (see `__init__`)."""
+        return self._derive_base_price
+
     def next_client_order_id(self) -> ClientOrderId:
         return self.ids.client_order_id()
 
@@ -162,9 +195,16 @@ class Kernel:
 
     def submit(self, command: SubmitOrder) -> Order:
         """The single entry for new orders: risk, then the OMS."""
-        with self._guard():
+        outer = not self._busy  # the guard of `_guard`, inlined: this runs for every order
+        self._busy = True
+        try:
             denial = self.risk.check(command.order, command.account_id)
             return self.execution.submit(command, None if denial is None else str(denial))
+        finally:
+            if outer:
+                self._busy = False
+                if self._pending:
+                    self._drain()
 
     def modify_order(
         self,
@@ -232,7 +272,7 @@ class Kernel:
                 if bar_type.spec.aggregation is BarAggregation.TICK:
                     aggregators.append(TickBarAggregator(bar_type))
                 else:
-                    aggregators.append(TimeBarAggregator(bar_type))
+                    aggregators.append(TimeBarAggregator(bar_type, origin_ns=_bar_origin(bar_type)))
 
     def subscribe_trade_ticks(self, strategy: Strategy, instrument_id: InstrumentId) -> None:
         handlers = self._trade_handlers.setdefault(instrument_id, [])
@@ -280,15 +320,39 @@ class Kernel:
         client.bind(self.handle_execution_event)
         self.execution.register_client(client)
 
-    def add_position_listener(self, listener: Callable[[PositionEvent], None]) -> None:
-        """Called with every position event after the owning strategy has seen it."""
-        self._position_listeners.append(listener)
+    def add_position_listener(
+        self,
+        listener: Callable[[PositionEvent], None],
+        kinds: Iterable[type[PositionEvent]] | None = None,
+    ) -> None:
+        """Called with every position event (of ``kinds`` only, when given) after the owning
+        strategy has seen it. Naming the kinds lets the kernel skip building the events that
+        nobody wants (a backtest keeps only the closes)."""
+        self._position_listeners.append((listener, None if kinds is None else tuple(kinds)))
+        self._position_kinds.clear()
+
+    def _wanted_position_kinds(
+        self, strategy_id: StrategyId, strategy: Strategy | None
+    ) -> frozenset[type[PositionEvent]] | None:
+        """The position event types a fill of ``strategy_id`` must produce: those the bus,
+        the listeners or the strategy's own callbacks will see (None: every type)."""
+        found: frozenset[type[PositionEvent]] | None = None
+        if not self._publishing and all(k is not None for _, k in self._position_listeners):
+            wanted: set[type[PositionEvent]] = set()
+            for _, kinds in self._position_listeners:
+                wanted.update(kinds or ())
+            if strategy is not None:
+                wanted.update(strategy.position_event_kinds())
+            found = frozenset(wanted)
+        self._position_kinds[strategy_id] = found
+        return found
 
     def add_strategy(self, strategy: Strategy) -> None:
         if strategy.id in self._strategies:
             raise StateError(f"a strategy with id {strategy.id} is already added")
         strategy.bind(self)
         self._strategies[strategy.id] = strategy
+        self._position_kinds.pop(strategy.id, None)
         if self._running:
             with self._guard():
                 strategy.on_start()
@@ -364,24 +428,29 @@ class Kernel:
         else:
             raise TypeError(f"not market data: {type(data).__name__}")
 
-    def _new_day(self, instrument_id: InstrumentId, ts_ns: int, price: Price) -> None:
-        """Track the previous session's last price as the day's base price (기준가).
+    def _new_day(self, instrument_id: InstrumentId, ts_ns: int) -> None:
+        """Offer the previous session's last price as the day's base price (기준가), when
+        ``derive_base_price`` is on and no official base was set for the new day.
 
-        Runs on every bar and tick, so the KST day is only recomputed when the instant passes
-        the cached end of the current day.
+        Called (before the cache takes the new data) only when an instant passes the cached
+        end of the instrument's current KST day, so the cache's last price is still the
+        previous day's last one.
         """
-        if ts_ns >= self._day_end.get(instrument_id, -1):
-            day_start = (ts_ns + _KST_OFFSET_NS) // NANOS_PER_DAY * NANOS_PER_DAY - _KST_OFFSET_NS
-            previous = self._last_close.get(instrument_id)
-            if previous is not None and instrument_id in self._day_end:
-                self.risk.set_base_price(instrument_id, previous)
-            self._day_end[instrument_id] = day_start + NANOS_PER_DAY
-        self._last_close[instrument_id] = price
+        day_start = (ts_ns + _KST_OFFSET_NS) // NANOS_PER_DAY * NANOS_PER_DAY - _KST_OFFSET_NS
+        if self._derive_base_price and instrument_id in self._day_end:
+            previous = self._cache.last_price(instrument_id)
+            if previous is not None:
+                self.risk.derive_base_price(instrument_id, previous, day_start)
+        self._day_end[instrument_id] = day_start + NANOS_PER_DAY
 
     def process_bar(self, bar: Bar) -> None:
         bar_type = bar.bar_type
-        self._new_day(bar_type.instrument_id, bar.ts_event, bar.close)
-        self._cache.update_bar(bar)
+        instrument_id = bar_type.instrument_id
+        if bar.ts_event >= self._day_end.get(instrument_id, -1):
+            self._new_day(instrument_id, bar.ts_event)
+        # `Cache.update_bar`, without the call (this runs for every bar)
+        self._last_bars[bar_type] = bar
+        self._last_prices[instrument_id] = bar.close
         handlers = self._bar_handlers.get(bar_type)
         if handlers:
             outer = not self._busy
@@ -398,7 +467,8 @@ class Kernel:
             self._publish(topics.bars(bar_type), bar)
 
     def process_trade_tick(self, tick: TradeTick) -> None:
-        self._new_day(tick.instrument_id, tick.ts_event, tick.price)
+        if tick.ts_event >= self._day_end.get(tick.instrument_id, -1):
+            self._new_day(tick.instrument_id, tick.ts_event)
         self._cache.update_trade(tick)
         handlers = self._trade_handlers.get(tick.instrument_id)
         with self._guard():
@@ -458,19 +528,33 @@ class Kernel:
             self._busy = False
 
     def _on_order_event(self, order: Order, event: OrderEvent) -> None:
-        position_events: tuple[PositionEvent, ...] = ()
-        if isinstance(event, OrderFilled):
-            position_events = self._portfolio.apply_fill(event)
-        strategy = self._strategies.get(order.strategy_id)
+        # the event names the order's strategy and instrument (the order checked that)
+        strategy_id = event.strategy_id
+        strategy = self._strategies.get(strategy_id)
+        if not isinstance(event, OrderFilled):  # no position moves: the strategy, the bus
+            if strategy is not None:
+                strategy.handle_order_event(order, event)
+            if self._publishing:
+                self._publish(topics.order_events(event.instrument_id), event)
+            return
+        kinds = self._position_kinds.get(strategy_id, _UNKNOWN)
+        if kinds is _UNKNOWN:
+            kinds = self._wanted_position_kinds(strategy_id, strategy)
+        position_events = self._portfolio.apply_fill(event, kinds=kinds)
         if strategy is not None:
             strategy.handle_order_event(order, event)
             for position_event in position_events:
                 strategy.handle_position_event(position_event)
-        self._publish(topics.order_events(order.instrument_id), event)
+        publishing = self._publishing
+        if publishing:
+            self._publish(topics.order_events(event.instrument_id), event)
         for position_event in position_events:
-            for listener in self._position_listeners:
-                listener(position_event)
-            self._publish(topics.position_events(position_event.instrument_id), position_event)
+            for listener, wanted in self._position_listeners:
+                if wanted is None or isinstance(position_event, wanted):
+                    listener(position_event)
+            if publishing:
+                topic = topics.position_events(position_event.instrument_id)
+                self._publish(topic, position_event)
 
     # ---- re-entrancy guard --------------------------------------------------------------------
     def _guard(self) -> _Guard:

@@ -30,6 +30,12 @@ def risk_events() -> str:
     return "events.risk"
 
 
+def risk_metrics() -> str:
+    """Periodic figures, apart from `risk_events` so alert and console subscribers of the kill
+    switch do not receive them."""
+    return "events.risk.metrics"
+
+
 def trades(instrument_id: InstrumentId) -> str:
     return f"data.trades.{instrument_id}"
 

@@ -1,4 +1,5 @@
-"""The running node's control endpoint: ``jts orders``, ``positions``, ``kill``, ``reset-kill``.
+"""The running node's control endpoint: ``jts orders``, ``positions``, ``kill``, ``reset-kill``,
+``risk``.
 
 Mechanism: the node serves a tiny HTTP API on a free loopback port and writes where it listens
 to ``<data_dir>/node.json`` (mode 0600) with a random token; the commands read that file and
@@ -9,7 +10,7 @@ detected by a refused connection. Only the loopback interface is used, and a loc
 cannot read the data dir cannot get the token.
 
 The API (JSON): ``GET /orders[?all=1]``, ``GET /positions``, ``POST /kill {"reason": ...}``,
-``POST /reset-kill``; every request carries ``Authorization: Bearer <token>``.
+``POST /reset-kill``, ``GET /risk``; every request carries ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class ControlHandlers:
     positions: Callable[[], list[dict[str, Any]]]
     kill: Callable[[str], dict[str, Any]]
     reset_kill: Callable[[], dict[str, Any]]
+    #: the real-time risk figures (``jts risk``); None on a node without a risk monitor
+    risk: Callable[[], dict[str, Any]] | None = None
 
 
 def order_row(order: Order) -> dict[str, Any]:
@@ -89,6 +92,7 @@ class ControlEndpoint:
         app.router.add_get("/positions", self._positions)
         app.router.add_post("/kill", self._kill)
         app.router.add_post("/reset-kill", self._reset_kill)
+        app.router.add_get("/risk", self._risk)
         return app
 
     @web.middleware
@@ -117,6 +121,11 @@ class ControlEndpoint:
 
     async def _reset_kill(self, request: web.Request) -> web.Response:
         return web.json_response(self._handlers.reset_kill())
+
+    async def _risk(self, request: web.Request) -> web.Response:
+        if self._handlers.risk is None:
+            raise StateError("this node runs no risk monitor (its role has no OMS)")
+        return web.json_response(self._handlers.risk())
 
     async def start(self) -> None:
         runner = web.AppRunner(self._app(), access_log=None, handle_signals=False)

@@ -5,22 +5,33 @@ Start-up order (each step needs the one before):
 1. storage (migrated) and the reference instruments;
 2. the venue: the embedded KIS simulator, an external one, or KIS (`jts.live.venue`);
 3. the KIS adapter and the kernel, journal = the storage's order-event journal, so the OMS
-   persists every order event before the command leaves the process;
+   persists every order event before the command leaves the process; cash settles T+2 on
+   XKRX sessions (`jts.live.settlement`); the alerts hear the bus (`jts.live.alerts`);
 4. recovery: every order rebuilt from the journal, its fills replayed into the portfolio, then
    reconciliation with the venue's reports (missed acks, fills and cancels go through the
-   kernel like any venue event: journaled, booked); external orders and position differences
-   logged, counted and published on the bus;
-5. the account's cash from the venue (after the replay, so journal fills are not counted twice);
-6. strategies (state restored), the feed, the control endpoint.
+   kernel like any venue event: journaled, booked); missed fills, orders never sent, external
+   orders and position differences logged, counted and published on the bus (alerted);
+5. the account's cash from the venue (after the replay, so journal fills are not counted
+   twice), its unsettled part rebuilt from the journal's fills not yet settled;
+6. strategies (state restored), the feed, the day's base prices from the venue's quote
+   (`jts.live.base_prices`: KRX daily limits need them), the control endpoint; loops for the
+   KST day roll (base prices, settlement) and for WebSocket drops (`jts.live.connections`).
 
 `stop` runs it backwards: strategies stop, open orders are cancelled (policy
 ``cancel_on_stop``), state is saved, connections closed.
+
+The same class is the ``execution`` role of a split node (`jts.live.roles`): step 6 is then
+`jts.live.commands.serve_commands` instead of strategies and a feed: commands and prices come
+from the Redis bus, which starts last, once the journal is replayed. The ``strategy`` and
+``market-data`` roles are `jts.live.strategy_role` and `jts.live.market_data_role`;
+`jts.live.factory.build_node` picks the class.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections import defaultdict
@@ -30,38 +41,55 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from jts.adapters.kis.execution import KisExecutionClient
 from jts.adapters.kis.node import KisNode
 from jts.adapters.kis.simulator import KisSimulator
 from jts.adapters.notify import AlertDispatcher, build_dispatcher
+from jts.backtest.calendar_cache import cached_xkrx_calendar
 from jts.backtest.runner import load_strategy
-from jts.bus.inprocess import InProcessMessageBus
 from jts.config import Settings
 from jts.core.clock import LiveClock
 from jts.core.errors import ConfigError
-from jts.domain.accounts import Account
+from jts.core.time import kst_date
 from jts.domain.events_order import OrderFilled
 from jts.domain.identifiers import InstrumentId
-from jts.domain.values import KRW
-from jts.kernel.risk.limits import RiskLimits
+from jts.domain.market_data import BarType
+from jts.domain.values import KRW, Money, Price
+from jts.kernel.execution.algorithms.persistence import AuditParentStore
 from jts.kernel.strategy.strategy import Strategy
 from jts.live import reconciliation
 from jts.live.activity import ActivityLog
+from jts.live.alerts import ALERT_TOPICS, live_alert
 from jts.live.bars import LiveKernel
+from jts.live.base_prices import BasePriceKeeper
+from jts.live.buses import build_bus
+from jts.live.commands import CommandServer, cancel_open_orders, serve_commands
+from jts.live.connections import ConnectionWatch
 from jts.live.control import ControlEndpoint, ControlHandlers, order_row
+from jts.live.database import open_storage
+from jts.live.day_roll import seconds_to_next_kst_day
+from jts.live.risk import RiskWatch
+from jts.live.roles import Role
+from jts.live.settlement import KrxSettlement, opening_account
+from jts.live.snapshots import SnapshotRecorder
 from jts.live.state import StrategyStateFile
+from jts.live.topics import RECONCILIATION_EVENTS
 from jts.live.venue import (
     VenueTarget,
     client_config,
     embedded_simulator_config,
     external_simulator_config,
+    shared_target,
     target_from_settings,
     target_from_simulator,
 )
 from jts.monitoring.logging import get_logger
+from jts.ports.repositories import SnapshotReason
 from jts.storage import Storage
 
-__all__ = ["DEFAULT_STRATEGY", "LiveNode", "NodeOptions", "demo_params"]
+__all__ = ["DEFAULT_STRATEGY", "LiveNode", "NodeOptions", "demo_params", "node_strategy"]
 
 DEFAULT_STRATEGY = "examples/strategies/sma_cross.py"
 DEFAULT_INSTRUMENT = "005930.KRX"
@@ -92,6 +120,15 @@ def _default_strategy_path() -> str:
     raise ConfigError(f"the example strategy {DEFAULT_STRATEGY} is not found; pass --strategy")
 
 
+def node_strategy(options: NodeOptions) -> Strategy:
+    """The strategy ``jts up`` runs: ``--strategy`` with its ``--param``s, else the demo."""
+    spec = options.strategy or _default_strategy_path()
+    params = dict(options.params)
+    if options.strategy is None:
+        params = {**demo_params(), **params}
+    return load_strategy(spec, params)
+
+
 @dataclass(frozen=True, slots=True)
 class NodeOptions:
     """What ``jts up`` adds to the settings."""
@@ -105,6 +142,17 @@ class NodeOptions:
     cancel_on_stop: bool = True
     state_save_s: float = 5.0
     reconcile_s: float = 0.0  # periodic reconciliation; 0: at start only
+    record_s: float = 1.0  # how often orders, fills, positions and balances reach the tables
+    #: How often the venue's WebSocket sessions are looked at for drops (`ConnectionWatch`).
+    connection_check_s: float = 0.25
+    #: ``all`` (one process) or one part of a split node (`jts.live.roles`).
+    role: Role = "all"
+    #: Execution role: a command older than this is denied, not executed (0: no limit).
+    command_max_age_s: float = 10.0
+    #: Strategy role: how long to wait for the execution role to answer before giving up.
+    wait_execution_s: float = 60.0
+    #: The KIS adapter's HTTP transport (None: httpx's own); benchmarks time the hand-over here.
+    kis_transport: httpx.AsyncBaseTransport | None = None
 
 
 @dataclass(slots=True)
@@ -124,7 +172,7 @@ class LiveNode:
         self.settings = settings
         self.options = options or NodeOptions()
         self.log = get_logger("jts.live", trader=str(settings.node.trader_id))
-        self.bus = InProcessMessageBus()
+        self.bus = build_bus(settings.bus, self.options.role, settings.node.trader_id)
         self.recovery = RecoveryStats()
         self.storage: Storage | None = None
         self.simulator: KisSimulator | None = None
@@ -137,6 +185,12 @@ class LiveNode:
         self._loops: list[asyncio.Task[None]] = []
         self.target: VenueTarget | None = None
         self.alerts: AlertDispatcher | None = None
+        self.commands: CommandServer | None = None
+        self.recorder: SnapshotRecorder | None = None
+        self.risk_watch: RiskWatch | None = None
+        self.base_prices: BasePriceKeeper | None = None
+        self.connections: ConnectionWatch | None = None
+        self.settlement: KrxSettlement | None = None
 
     # ---- start --------------------------------------------------------------------------------
     async def _venue(self) -> VenueTarget:
@@ -147,6 +201,10 @@ class LiveNode:
                 raise ConfigError("an external simulator needs --sim-config and --sim-ws-port")
             config = external_simulator_config(opts.sim_config)
             return target_from_simulator(config, opts.sim_port, opts.sim_ws_port, where="external")
+        if opts.role != "all":
+            return shared_target(
+                self.settings, sim_config=None, sim_port=None, sim_ws_port=None, role=opts.role
+            )
         configured = target_from_settings(self.settings)
         if configured is not None:
             return configured
@@ -161,72 +219,183 @@ class LiveNode:
         settings = self.settings
         # one line per REST call would drown the trading activity; warnings still show
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
-        self.storage = Storage.open(settings.database.url)
+        self.storage = open_storage(settings.database)
         self.target = target = await self._venue()
         self.log.info("venue", venue=target.description)
         token_dir = settings.data_dir / "kis-tokens"
-        self.kis = KisNode(client_config(target, token_dir), [target.app], [target.account])
+        self.kis = KisNode(
+            client_config(target, token_dir),
+            [target.app],
+            [target.account],
+            transport=self.options.kis_transport,
+        )
         await self.kis.start()
+        # T+2 on XKRX sessions, as the broker settles (the calendar is cached on disk)
+        self.settlement = KrxSettlement(await asyncio.to_thread(cached_xkrx_calendar))
         kernel = LiveKernel(
             LiveClock(),
             trader_id=str(settings.node.trader_id),
             journal=self.storage.journal,
             publish=self.bus.publish,
-            risk_limits=RiskLimits(),
+            risk_limits=settings.risk.limits(str(target.account.account_id)),
+            strategy_limits=settings.risk.strategy_limits(),
+            # the execution role hears its prices from the bus: publishing them back would echo
+            publish_market_data=self.options.role == "all",
+            settlement=self.settlement,
+            derive_base_price=False,  # the venue's base price, set by the BasePriceKeeper below
         )
         self.kernel = kernel
+        # orders, fills, positions, balances and daily snapshots into the database's tables
+        self.recorder = SnapshotRecorder(
+            self.storage,
+            kernel,
+            log=self.log,
+            # its round trips would stop the loop; SQLite's local writes stay on it
+            background=self.storage.engine.dialect.name == "postgresql",
+        )
+        self.recorder.attach(self.bus)
+        # execution algorithms' parents are saved, so a restart resumes them (below)
+        kernel.algorithms.store = AuditParentStore(self.storage.audit, clock_ns=time.time_ns)
         self.activity.attach(self.bus)
         # alerts hear what the bus carries: fills, denials, rejections, the kill switch
-        self.alerts = build_dispatcher(settings.alerts, source=str(settings.node.trader_id))
+        self.alerts = build_dispatcher(
+            settings.alerts, source=str(settings.node.trader_id), mapper=live_alert
+        )
         await self.alerts.start()
-        self.bus.subscribe("events.order.**", self.alerts.on_message)
-        self.bus.subscribe("events.risk", self.alerts.on_message)
+        for topic in ALERT_TOPICS:  # and reconciliation differences and lost connections
+            self.bus.subscribe(topic, self.alerts.on_message)
         kernel.add_instruments(self.storage.instruments.list_all())
+        self.base_prices = self._base_price_keeper(kernel)
+        self.base_prices.attach(self.bus)
         self.execution = self.kis.execution_client(target.account)
         kernel.add_execution_client(self.execution)
         await self.execution.connect()
         await self._recover()
         await self._load_account()
-        strategy = self._strategy()
-        self._state.restore([strategy])
-        kernel.add_strategy(strategy)
-        feed = self.kis.data_client()
-        kernel.attach_feed(feed)
-        await feed.connect()
+        if self.options.role in ("all", "execution"):  # the roles that hold risk and books
+            self.risk_watch = RiskWatch(kernel, settings.risk, log=self.log)
+            self.risk_watch.attach(self.bus)  # a loss already beyond today's limit trips now
+        if self.options.role == "execution":
+            # the strategies run elsewhere: their commands arrive on the bus, which starts
+            # only now that the journal is replayed (a redelivered command finds its order)
+            self.commands = serve_commands(
+                self.bus, kernel, max_age_s=self.options.command_max_age_s
+            )
+            started: dict[str, Any] = {"role": "execution"}
+        else:
+            strategy = self._strategy()
+            self._state.restore([strategy])
+            kernel.add_strategy(strategy)
+            feed = self.kis.data_client()
+            kernel.attach_feed(feed)
+            await feed.connect()
+            started = {
+                "strategy": str(strategy.id),
+                "subscriptions": [f"{k} {v}" for k, v in kernel.feed_subscriptions],
+            }
+        resumed = kernel.algorithms.resume_saved()
+        if resumed:
+            self.log.info("algorithms_resumed", ids=[a.id for a in resumed])
         kernel.start()
+        # the strategies have subscribed: their instruments' base prices before bus traffic
+        await self.base_prices.refresh(self._traded_instruments())
+        await self.bus.start()
         self.control = ControlEndpoint(settings.data_dir, self._handlers())
         await self.control.start()
-        self._loops.append(asyncio.create_task(self._save_loop(), name="jts-state-save"))
+        if self.options.role == "all":
+            self._loops.append(asyncio.create_task(self._save_loop(), name="jts-state-save"))
+        if self.recorder is not None:
+            recording = self.recorder.run(self.options.record_s)
+            self._loops.append(asyncio.create_task(recording, name="jts-recorder"))
         if self.options.reconcile_s > 0:
             self._loops.append(asyncio.create_task(self._reconcile_loop(), name="jts-reconcile"))
+        if self.risk_watch is not None:
+            self._loops.append(asyncio.create_task(self.risk_watch.run(), name="jts-risk"))
+        self._loops.append(asyncio.create_task(self.base_prices.run(), name="jts-base-prices"))
+        self._loops.append(asyncio.create_task(self._settle_loop(), name="jts-settlement"))
+        self.connections = ConnectionWatch(
+            self.kis.streams.sessions,
+            self.bus.publish,
+            trader_id=kernel.trader_id,
+            now_ns=time.time_ns,
+            log=self.log,
+        )
+        watching = self.connections.run(self.options.connection_check_s)
+        self._loops.append(asyncio.create_task(watching, name="jts-connections"))
         self.log.info(
             "node_started",
-            strategy=str(strategy.id),
-            subscriptions=[f"{k} {v}" for k, v in kernel.feed_subscriptions],
+            **started,
+            bus=type(self.bus).__name__,
             control=f"127.0.0.1:{self.control.port}",
         )
 
     def _strategy(self) -> Strategy:
-        spec = self.options.strategy or _default_strategy_path()
-        params = dict(self.options.params)
-        if self.options.strategy is None:
-            params = {**demo_params(), **params}
-        return load_strategy(spec, params)
+        return node_strategy(self.options)
+
+    def _base_price_keeper(self, kernel: LiveKernel) -> BasePriceKeeper:
+        """Base prices from the venue's quote (a data client of its own: it only asks REST)."""
+        assert self.kis is not None
+        quotes = self.kis.data_client()
+
+        async def fetch(instrument_id: InstrumentId) -> Price | None:
+            return (await quotes.inquire_price(instrument_id)).base_price
+
+        return BasePriceKeeper(
+            fetch, kernel.risk.set_base_price, now_ns=kernel.clock.timestamp_ns, log=self.log
+        )
+
+    def _traded_instruments(self) -> list[InstrumentId]:
+        """What the strategies subscribed to, hold, or have orders in."""
+        assert self.kernel is not None
+        kernel = self.kernel
+        found: list[InstrumentId] = []
+        for kind, key in kernel.feed_subscriptions:
+            if kind == "bars" and isinstance(key, BarType):
+                found.append(key.instrument_id)
+            elif kind == "book" and isinstance(key, tuple):
+                found.append(key[0])
+            elif isinstance(key, InstrumentId):
+                found.append(key)
+        found += [p.instrument_id for p in kernel.portfolio.positions(open_only=True)]
+        found += [o.instrument_id for o in kernel.cache.orders() if not o.is_closed]
+        return list(dict.fromkeys(found))
 
     async def _load_account(self) -> None:
+        """The venue's cash, split into settled and unsettled by the node's own fills that
+        settle after today (`opening_account`)."""
         assert self.execution is not None
         assert self.kernel is not None
-        account = Account(self.execution.account_id)
+        assert self.settlement is not None
+        kernel = self.kernel
+        policy = self.settlement
         state = await self.execution.account_state()
         balance = None if state is None else state.balance(KRW)
-        if balance is not None and balance.total.raw > 0:
-            account.deposit(balance.total)
-        self.kernel.add_account(account, default=True)
+        cash = Money.zero(KRW) if balance is None else balance.total
+        fills = [e for o in kernel.cache.orders() for e in o.events if isinstance(e, OrderFilled)]
+
+        def settles_on(fill: OrderFilled) -> dt.date | None:
+            return policy(kernel.cache.instrument(fill.instrument_id), fill.ts_event)
+
+        today = kst_date(kernel.clock.timestamp_ns())
+        account = opening_account(self.execution.account_id, cash, fills, settles_on, today)
+        kernel.add_account(account, default=True)
+        books = account.balance(KRW)
         self.log.info(
             "account",
             account=str(self.execution.account_id),
             cash=None if balance is None else str(balance.total),
+            settled=str(books.settled),
+            unsettled=str(books.unsettled),
+            venue_unsettled=None if balance is None else str(balance.unsettled),
         )
+
+    async def _settle_loop(self) -> None:
+        """At each KST midnight, cash due that day becomes settled."""
+        assert self.kernel is not None
+        clock = self.kernel.clock
+        while True:
+            await asyncio.sleep(seconds_to_next_kst_day(clock.timestamp_ns()))
+            self.kernel.portfolio.settle(kst_date(clock.timestamp_ns()))
 
     async def _recover(self) -> None:
         """Journal -> orders and positions, then the venue's reports close the gap."""
@@ -240,10 +409,11 @@ class LiveNode:
         stats.broken = len(recovered.broken)
         for order in recovered.orders:
             kernel.cache.add_order(order)
-            for event in order.events:
-                if isinstance(event, OrderFilled):
-                    kernel.portfolio.apply_fill(event)
-        await self.reconcile()
+        for fill in recovered.fills:  # journal order: the order they were first applied in
+            kernel.portfolio.apply_fill(fill)
+        if self.recorder is not None:
+            self.recorder.catch_up(recovered)
+        await self.reconcile(startup=True)
         # the adapter must follow the orders still working at the venue (their notices, a
         # cancel at stop); `recover` books what KIS did since the reconciliation's inquiry
         working = [o for o in kernel.cache.orders() if not o.is_closed]
@@ -252,9 +422,10 @@ class LiveNode:
             await self.execution.recover()
         self.log.info("orders_adopted", count=adopted)
 
-    async def reconcile(self) -> reconciliation.ReconciliationPlan:
+    async def reconcile(self, *, startup: bool = False) -> reconciliation.ReconciliationPlan:
         """Compare the node's orders and positions with the venue's reports and apply the
-        difference (callable at any time; the node runs it at start)."""
+        difference (callable at any time; the node runs it at start). At ``startup`` orders
+        the venue never got (the previous process died before sending) are closed too."""
         assert self.kernel is not None
         assert self.execution is not None
         kernel = self.kernel
@@ -263,7 +434,15 @@ class LiveNode:
         self.recovery.open_orders = len(open_orders)
         statuses = await client.order_status_reports(open_only=False)
         fills = await client.fill_reports()
-        plan = reconciliation.plan(open_orders, statuses, fills, now=time.time_ns())
+        now = time.time_ns()
+        plan = reconciliation.plan(
+            kernel.cache.orders(),  # closed ones too: their venue orders are spoken for
+            statuses,
+            fills,
+            now=now,
+            close_unsent=startup,
+            reports_since_ns=reconciliation.report_window_start(now),
+        )
         for event in plan.events:
             kernel.handle_execution_event(event)
         self.recovery.events_applied += len(plan.events)
@@ -287,12 +466,21 @@ class LiveNode:
         self.recovery.position_differences += len(differences)
         for difference in differences:
             self.log.error("position_difference", detail=str(difference))
+        for found in reconciliation.difference_events(
+            plan,
+            differences,
+            trader_id=kernel.trader_id,
+            account_id=client.account_id,
+            now=time.time_ns(),
+        ):
+            self.bus.publish(RECONCILIATION_EVENTS, found)  # the alerts hear it
         self.log.info(
             "reconciled",
             orders=len(open_orders),
             events=len(plan.events),
             fills=plan.fills,
             external=len(plan.external),
+            never_sent=len(plan.never_sent),
             position_differences=len(differences),
             notes=plan.notes[:5],
         )
@@ -332,7 +520,10 @@ class LiveNode:
             self.log.warning("kill_switch_reset", previous_reason=previous)
             return {"killed": False, "previous_reason": previous}
 
-        return ControlHandlers(orders, positions, kill, reset_kill)
+        watch = self.risk_watch
+        return ControlHandlers(
+            orders, positions, kill, reset_kill, risk=None if watch is None else watch.report
+        )
 
     # ---- loops --------------------------------------------------------------------------------
     async def _save_loop(self) -> None:
@@ -349,8 +540,8 @@ class LiveNode:
                 self.log.warning("reconcile_failed", error=str(exc))
 
     def _save_state(self) -> None:
-        if self.kernel is None:
-            return
+        if self.kernel is None or self.options.role == "execution":
+            return  # an execution role has no strategy: it must not blank their state file
         try:
             self._state.save(self.kernel.strategies)
         except Exception as exc:
@@ -365,23 +556,40 @@ class LiveNode:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._loops.clear()
+        if self.base_prices is not None:
+            self.base_prices.close()
         if self.control is not None:
             await self.control.stop()
+        if self.commands is not None:
+            self.commands.close()  # commands from now on wait in the stream for the next run
         kernel = self.kernel
         if kernel is not None:
             kernel.stop()
             if self.options.cancel_on_stop:
                 cancels = sum(kernel.cancel_all_orders(s, None, None) for s in kernel.strategies)
+                if self.commands is not None:
+                    cancels += cancel_open_orders(kernel)
                 if cancels:
                     self.log.info("cancelling_open_orders", count=cancels)
             await self._settle(grace_s)
             self._save_state()
+            if self.recorder is not None:
+                try:  # the day's books as the node leaves them (flushes everything first)
+                    self.recorder.take_daily_snapshot(SnapshotReason.STOP)
+                except Exception as exc:
+                    self.log.error("daily_snapshot_failed", error=str(exc))
+        if self.recorder is not None:
+            try:
+                self.recorder.close()  # a background flush still running is waited for
+            except Exception as exc:
+                self.log.error("recorder_close_failed", error=str(exc))
         if self.execution is not None:
             await self.execution.disconnect()
         if self.kis is not None:
             await self.kis.close()
         if self.simulator is not None:
             await self.simulator.stop()
+        await self.bus.stop()  # flushes: the last events reach Redis and local subscribers
         if self.alerts is not None:
             await self.alerts.close()  # sends what is queued, bounded by drain_timeout_s
         if self.storage is not None:
@@ -415,4 +623,5 @@ class LiveNode:
             "duplicate_fills": stats.duplicate_fills,
             "unknown_orders": stats.unknown_orders,
             "recovered_fills": self.recovery.fills_applied,
+            **({} if self.commands is None else {"commands": self.commands.stats.submits}),
         }

@@ -14,6 +14,16 @@ instrument, side and quantity placed after the submission (the KIS way of findin
 whose answer was lost). Venue orders nobody claims are **external**: reported, never adopted
 into a strategy, since no strategy asked for them.
 
+Orders that never reached the venue: the OMS journals `OrderInitialized` and `OrderSubmitted`
+before it hands the order to the adapter, so a crash in between leaves an order the venue never
+saw, which would stay SUBMITTED forever. At start-up (``close_unsent``: the process that would
+have sent it is gone) an order with no venue id that no report claims is closed through the
+kernel with the reason `NEVER_SENT`: rejected if it was submitted, canceled if it was only
+initialized or had a modify or cancel pending. Only orders inside the venue's report window
+(``reports_since_ns``: KRX brokers report the current day) can be confirmed absent; a DAY order
+from an earlier session is over at the venue whatever happened to it, so it is expired and
+noted. Periodic reconciliation never does this: there, a submission may simply be in flight.
+
 Fill reports may be aggregated per order (KIS reports one row per order with its cumulative
 quantity, and its trade id is that of the last fill notice): the missing part is what the venue
 filled beyond what the order knows, booked as one fill at the price that makes the order's
@@ -30,7 +40,8 @@ from decimal import Decimal
 from typing import Any
 
 from jts.core.errors import JtsError
-from jts.domain.enums import OrderStatus
+from jts.core.time import kst_date, kst_to_ns
+from jts.domain.enums import OrderStatus, TimeInForce
 from jts.domain.events_order import (
     OrderAccepted,
     OrderCanceled,
@@ -39,24 +50,36 @@ from jts.domain.events_order import (
     OrderFilled,
     OrderRejected,
 )
-from jts.domain.identifiers import ClientOrderId, InstrumentId, VenueOrderId
+from jts.domain.identifiers import AccountId, ClientOrderId, InstrumentId, TraderId, VenueOrderId
 from jts.domain.orders import Order
 from jts.domain.reports import FillReport, OrderStatusReport, PositionReport
 from jts.domain.values import Money, Price
+from jts.live.messages import ReconciliationDifference
 from jts.ports.repositories import OrderEventJournal
 
 __all__ = [
+    "NEVER_SENT",
     "PositionDifference",
     "ReconciliationPlan",
     "RecoveredJournal",
+    "difference_events",
     "plan",
     "position_differences",
     "rebuild_orders",
+    "report_window_start",
 ]
 
 log = logging.getLogger(__name__)
 #: How long before its submission a venue order may claim to be placed (clock skew).
 SUBMIT_SKEW_NS = 120 * 1_000_000_000
+#: The reason an order closed at start-up because the venue never got it carries.
+NEVER_SENT = "never reached the venue"
+
+
+def report_window_start(now_ns: int) -> int:
+    """The first instant the venue's order reports cover: KRX brokers (KIS) list the orders of
+    the current KST day."""
+    return kst_to_ns(kst_date(now_ns))
 
 
 @dataclass(slots=True)
@@ -66,6 +89,9 @@ class RecoveredJournal:
     orders: list[Order] = field(default_factory=list)
     broken: dict[ClientOrderId, str] = field(default_factory=dict)
     last_sequence: int = 0
+    #: Fills of the rebuilt orders in journal order: the order the portfolio applied them in,
+    #: which a replay must keep (average cost and realised PnL depend on it).
+    fills: list[OrderFilled] = field(default_factory=list)
 
 
 def rebuild_orders(journal: OrderEventJournal) -> RecoveredJournal:
@@ -75,9 +101,13 @@ def rebuild_orders(journal: OrderEventJournal) -> RecoveredJournal:
     corrupt order must not keep the node from recovering the others.
     """
     histories: dict[ClientOrderId, list[OrderEvent]] = {}
+    fills: list[OrderFilled] = []
     result = RecoveredJournal()
     for record in journal.replay():
-        histories.setdefault(record.event.client_order_id, []).append(record.event)
+        event = record.event
+        histories.setdefault(event.client_order_id, []).append(event)
+        if isinstance(event, OrderFilled):
+            fills.append(event)
         result.last_sequence = record.sequence
     for client_order_id, events in histories.items():
         try:
@@ -85,6 +115,7 @@ def rebuild_orders(journal: OrderEventJournal) -> RecoveredJournal:
         except JtsError as exc:
             result.broken[client_order_id] = str(exc)
             log.error("journal history of %s cannot be replayed: %s", client_order_id, exc)
+    result.fills = [f for f in fills if f.client_order_id not in result.broken]
     return result
 
 
@@ -105,6 +136,8 @@ class ReconciliationPlan:
     events: list[OrderEvent] = field(default_factory=list)
     external: list[OrderStatusReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Orders closed because the venue never got them (their closing event is in ``events``).
+    never_sent: list[ClientOrderId] = field(default_factory=list)
 
     @property
     def fills(self) -> int:
@@ -227,31 +260,90 @@ def _closing_event(order: Order, report: OrderStatusReport, now: int) -> OrderEv
     )
 
 
+def _unsent_event(
+    order: Order, now: int, reports_since_ns: int | None, notes: list[str]
+) -> OrderEvent | None:
+    """The event that closes an order the venue does not know, if it cannot have reached it
+    (see the module docstring); None leaves it alone."""
+    status = order.status
+    if order.venue_order_ids or order.filled_qty.is_positive():
+        return None  # the venue answered once: it knows the order, whatever its report says
+    if status is OrderStatus.INITIALIZED:
+        reason = f"{NEVER_SENT}: the node stopped between journaling the order and sending it"
+        return _local_close(OrderCanceled, order, now, reason=reason)
+    if status not in (
+        OrderStatus.SUBMITTED,
+        OrderStatus.PENDING_CANCEL,
+        OrderStatus.PENDING_UPDATE,
+    ):
+        return None
+    if reports_since_ns is not None and order.ts_last < reports_since_ns:
+        if order.time_in_force is not TimeInForce.DAY:
+            return None
+        notes.append(
+            f"{order.client_order_id} ({status.value}) was sent before the venue's report "
+            "window: its session is over, expired without knowing whether it reached the venue"
+        )
+        return _local_close(OrderExpired, order, now)
+    reason = f"{NEVER_SENT}: not in its order reports after the restart"
+    if status is OrderStatus.SUBMITTED:
+        return _local_close(OrderRejected, order, now, reason=reason)
+    return _local_close(OrderCanceled, order, now, reason=reason)
+
+
+def _local_close(
+    kind: type[OrderCanceled | OrderExpired | OrderRejected], order: Order, now: int, **extra: Any
+) -> OrderEvent:
+    return kind(
+        trader_id=order.trader_id,
+        strategy_id=order.strategy_id,
+        instrument_id=order.instrument_id,
+        client_order_id=order.client_order_id,
+        account_id=order.account_id,
+        ts_event=now,
+        ts_init=now,
+        **extra,
+    )
+
+
 def plan(
     orders: Iterable[Order],
     status_reports: Sequence[OrderStatusReport],
     fill_reports: Sequence[FillReport],
     *,
     now: int,
+    close_unsent: bool = False,
+    reports_since_ns: int | None = None,
 ) -> ReconciliationPlan:
-    """The venue events that bring ``orders`` (rebuilt, not yet closed) in line with the venue.
+    """The venue events that bring ``orders`` in line with the venue. Pass every order the node
+    knows, closed ones included: their venue ids are never claimed by an unanswered submission.
 
     Per order: an acknowledgement it missed, the fills it missed, and the venue's closing status
     (cancelled, expired, rejected) if it is closed there. Orders the venue does not report are
-    left alone (a venue reports one day's orders; older ones are closed anyway) but noted.
+    left alone (a venue reports one day's orders; older ones are closed anyway) but noted;
+    with ``close_unsent`` (start-up only), those the venue never acknowledged are closed as
+    never sent (module docstring), ``reports_since_ns`` being the start of the venue's window.
     """
     result = ReconciliationPlan()
-    claimed: set[VenueOrderId] = set()
+    known = list(orders)
+    # every venue id the node knows is taken before any unanswered submission looks for its
+    # venue order: a closed order's venue order must never be claimed by another
+    claimed: set[VenueOrderId] = {vid for order in known for vid in order.venue_order_ids}
     fills_by_venue: dict[VenueOrderId, list[FillReport]] = defaultdict(list)
     for fill in fill_reports:
         fills_by_venue[fill.venue_order_id].append(fill)
-    for order in orders:
+    for order in known:
         if order.is_closed:
-            claimed.update(order.venue_order_ids)
             continue
         report = _claim(order, status_reports, claimed)
         if report is None:
-            if order.status is not OrderStatus.INITIALIZED:
+            unsent = (
+                _unsent_event(order, now, reports_since_ns, result.notes) if close_unsent else None
+            )
+            if unsent is not None:
+                result.events.append(unsent)
+                result.never_sent.append(order.client_order_id)
+            elif order.status is not OrderStatus.INITIALIZED:
                 result.notes.append(f"{order.client_order_id} ({order.status.value}) not reported")
             continue
         claimed.add(report.venue_order_id)
@@ -302,3 +394,55 @@ def position_differences(
         if held != qty:
             found.append(PositionDifference(instrument_id, qty, held))
     return found
+
+
+def difference_events(
+    plan: ReconciliationPlan,
+    positions: Iterable[PositionDifference],
+    *,
+    trader_id: TraderId,
+    account_id: AccountId,
+    now: int,
+) -> list[ReconciliationDifference]:
+    """What people must hear of a reconciliation: fills the node missed, orders it closed as
+    never sent, external orders and position differences. Missed acknowledgements and cancels
+    are routine catching up and only logged."""
+    found: list[tuple[str, str, str, str]] = []
+    for event in plan.events:
+        if isinstance(event, OrderFilled):
+            venue = f"filled {event.last_qty} @ {event.last_px}"
+            found.append(
+                (f"order {event.client_order_id}", "fill not booked", venue, "fill booked")
+            )
+    for client_order_id in plan.never_sent:
+        found.append((f"order {client_order_id}", "sent", "not received", "closed as never sent"))
+    for report in plan.external:
+        venue = (
+            f"{report.order_side.value} {report.quantity} {report.instrument_id} "
+            f"{report.order_status.value}"
+        )
+        found.append(
+            (f"venue order {report.venue_order_id}", "unknown", venue, "flagged as external")
+        )
+    for difference in positions:
+        found.append(
+            (
+                f"position {difference.instrument_id}",
+                str(difference.node_qty),
+                str(difference.venue_qty),
+                "logged; the node's books are left as they are",
+            )
+        )
+    return [
+        ReconciliationDifference(
+            trader_id=trader_id,
+            account_id=account_id,
+            subject=subject,
+            ours=ours,
+            venue=venue,
+            action=action,
+            ts_event=now,
+            ts_init=now,
+        )
+        for subject, ours, venue, action in found
+    ]

@@ -42,6 +42,7 @@ __all__ = [
     "VenueTarget",
     "client_config",
     "embedded_simulator_config",
+    "shared_target",
     "target_from_settings",
     "target_from_simulator",
 ]
@@ -65,6 +66,9 @@ class VenueTarget:
     account: KisAccount
     rate_per_s: int | None
     description: str
+    #: A second app key for the market-data role of a split node: KIS allows one WebSocket
+    #: session per app key, and the execution role's session carries the account's notices.
+    data_app: KisAppKey | None = None
 
 
 def embedded_simulator_config(data_dir: Path, *, tick_interval_s: float) -> SimulatorConfig:
@@ -106,6 +110,10 @@ def target_from_simulator(
     sim_account = config.accounts[0]
     app = KisAppKey(sim_app.app_key, sim_app.app_secret, name="sim")
     account = KisAccount(sim_account.cano, app, sim_account.product, sim_account.hts_id)
+    data_app = None
+    if len(config.apps) > 1:
+        second = config.apps[1]
+        data_app = KisAppKey(second.app_key, second.app_secret, name="sim-data")
     return VenueTarget(
         env=KisEnv(config.env),
         hosts=KisHosts.local(rest_port, ws_port, host=config.host),
@@ -113,6 +121,7 @@ def target_from_simulator(
         account=account,
         rate_per_s=config.rate_per_s,
         description=f"KIS simulator ({where}) at 127.0.0.1:{rest_port}, account {account.cano}",
+        data_app=data_app,
     )
 
 
@@ -132,6 +141,30 @@ def target_from_settings(settings: Settings) -> VenueTarget | None:
         account=account,
         rate_per_s=None,
         description=f"KIS {env.value} servers, account {cano}-{product}",
+    )
+
+
+def shared_target(
+    settings: Settings,
+    *,
+    sim_config: Path | None,
+    sim_port: int | None,
+    sim_ws_port: int | None,
+    role: str,
+) -> VenueTarget:
+    """The venue of a split node's role: one every role can reach, never an embedded simulator
+    (each role would start its own, and they would be different brokers)."""
+    if sim_port is not None:
+        if sim_config is None or sim_ws_port is None:
+            raise ConfigError("an external simulator needs --sim-config and --sim-ws-port")
+        config = external_simulator_config(sim_config)
+        return target_from_simulator(config, sim_port, sim_ws_port, where="external")
+    configured = target_from_settings(settings)
+    if configured is not None:
+        return configured
+    raise ConfigError(
+        f"--role {role} needs a venue the other roles share: run `jts sim kis` and pass "
+        "--sim-config, --sim-port and --sim-ws-port, or configure [brokers.kis] credentials"
     )
 
 

@@ -25,6 +25,9 @@ __all__ = ["OrderChecks"]
 
 #: Dates kept in the caches: today, the next session, and a few for orders in flight.
 _KEEP: Final = 8
+#: `SUPPORTED_ORDER_TYPES` by ``id``: a membership test that does not hash an enum member in
+#: Python (every new order asks)
+_SUPPORTED_IDS: Final = frozenset(map(id, SUPPORTED_ORDER_TYPES))
 
 
 class OrderChecks:
@@ -114,14 +117,19 @@ class OrderChecks:
         day: TradingDay | None = None,
     ) -> str | None:
         """Why a new order must be rejected, or None. (Duplicate ids are the store's check.)"""
-        where = f"{self._instrument.id}"
         kind = request.order_type
-        if kind not in SUPPORTED_ORDER_TYPES:
-            return f"{where}: {kind.value} orders are not supported by the simulated venue"
+        if id(kind) not in _SUPPORTED_IDS:
+            return (
+                f"{self._instrument.id}: {kind.value} orders are not supported by the simulated "
+                "venue"
+            )
         if request.time_in_force is TimeInForce.GTD and (
             request.expire_time_ns is None or request.expire_time_ns <= now_ns
         ):
-            return f"{where}: GTD expire time {request.expire_time_ns} is not after now {now_ns}"
+            return (
+                f"{self._instrument.id}: GTD expire time {request.expire_time_ns} is not after "
+                f"now {now_ns}"
+            )
         try:
             self.quantity(request.quantity)
             for price in (request.price, request.trigger_price):

@@ -33,7 +33,7 @@ from jts.domain.fees import (
 )
 from jts.domain.identifiers import Venue
 from jts.domain.instruments import AssetClass, Instrument
-from jts.domain.values import KRW, Money, Price, Quantity, Rounding
+from jts.domain.values import KRW, Currency, Money, Price, Quantity, Rounding
 from jts.ports.calendar import TradingCalendar
 from jts.ports.costs import CostModel
 
@@ -218,19 +218,36 @@ class UpbitCostModel:
 
 
 class ZeroCostModel:
-    """No commission and no tax (the benchmark's zero-cost case; studies of gross returns)."""
+    """No commission and no tax (the benchmark's zero-cost case; studies of gross returns).
+
+    Answers one shared zero per currency (`Money` is immutable): asked twice per fill."""
+
+    def __init__(self) -> None:
+        self._zeros: dict[Currency, Money] = {}
+        self._last: Money = Money.zero(KRW)  # the zero asked for last, found by identity
+
+    def _zero(self, instrument: Instrument, side: OrderSide) -> Money:
+        if type(side) is not OrderSide:
+            _check_side(side)
+        currency = instrument.quote_currency
+        zero = self._last
+        if zero.currency is currency:
+            return zero
+        found = self._zeros.get(currency)
+        if found is None:
+            found = self._zeros[currency] = Money.zero(currency)
+        self._last = found
+        return found
 
     def commission(
         self, instrument: Instrument, side: OrderSide, price: Price, quantity: Quantity, ts_ns: int
     ) -> Money:
-        _check_side(side)
-        return Money.zero(instrument.quote_currency)
+        return self._zero(instrument, side)
 
     def tax(
         self, instrument: Instrument, side: OrderSide, price: Price, quantity: Quantity, ts_ns: int
     ) -> Money:
-        _check_side(side)
-        return Money.zero(instrument.quote_currency)
+        return self._zero(instrument, side)
 
 
 class CompositeCostModel:

@@ -96,10 +96,16 @@ class MatchingEngine:
         instrument: Instrument,
         config: MatchingConfig | None = None,
         calendar: TradingCalendar | None = None,
+        *,
+        rules: SessionRules | None = None,
     ) -> None:
+        """``rules`` shares session answers with other engines of the same calendar (a
+        venue's); by default the engine makes its own from ``calendar``."""
+        if rules is not None and rules.calendar is not calendar:
+            raise InvalidInputError("the session rules given are for another calendar")
         self._instrument = instrument
         self._config = config or MatchingConfig()
-        self._rules = SessionRules(calendar)
+        self._rules = rules if rules is not None else SessionRules(calendar)
         self._pp = instrument.price_precision
         self._sp = instrument.size_precision
         self._lot = instrument.lot_size.raw_at(self._sp)
@@ -112,6 +118,7 @@ class MatchingEngine:
         self._last_regular: Price | None = None
         self._base: Price | None = None
         self._limits: PriceLimits | None = None
+        self._limits_stale = False  # the day rolled with no order working: not computed yet
         self._scheme: TickScheme | None = None
         self._store = OrderStore()
         self._orders = self._store.working
@@ -151,6 +158,8 @@ class MatchingEngine:
     @property
     def limits(self) -> PriceLimits | None:
         """The day's daily price limits; None before a base price is known or without limits."""
+        if self._limits_stale:
+            self._set_limits()
         return self._limits
 
     @property
@@ -177,9 +186,11 @@ class MatchingEngine:
         """Check and accept (or reject) a new order; fills it at once where the current data
         allows (see the module docstring)."""
         order_id = request.order_id
-        self._changed()
+        self._band_known = False  # `_changed`, inlined: this runs for every order
         if now_ns >= self._day_end_ns:
             self._roll_day(now_ns)  # a new day before this instrument's first data of it
+        if self._limits_stale:
+            self._set_limits()  # the order may fill at once: its fills are clipped to them
         if self._store.is_known(order_id):
             reason: str | None = f"{self._instrument.id}: order id {order_id} is already in use"
         else:
@@ -361,9 +372,15 @@ class MatchingEngine:
         self._scheme = None
         if previous_close is not None:
             self._base = previous_close
-        self._set_limits()
+        if self._orders or self._requests:
+            self._set_limits()
+        else:  # computed when an order arrives: most days of a long backtest have none
+            self._limits_stale = True
+            self._limits = None
+            self._fills.limit_raw = None
 
     def _set_limits(self) -> None:
+        self._limits_stale = False
         day = self._day
         limits = None if day is None else self._checks.limits(day.date, self._base)
         self._limits = limits
@@ -410,7 +427,7 @@ class MatchingEngine:
 
     # ---- bars ---------------------------------------------------------------------------------
     def _match_bar(self, bar: Bar, previous_end: int | None) -> list[MatchResult]:
-        self._changed()
+        self._band_known = False  # `_changed`, inlined
         results: list[MatchResult] = []
         start, end = self._bar_start, bar.ts_event
         day = self._day
@@ -418,11 +435,23 @@ class MatchingEngine:
         window = self._rules.bar_window(day, start, end, previous_end)
         if self._requests:
             self._apply_requests(end if window is None else window.first_ns, results)
-        self._expire(start, results, inclusive=True)
+        store = self._store
+        if store.next_expiry_ns <= start:  # `_expire` has something to do
+            self._expire(start, results, inclusive=True)
         if window is not None and self._orders:
-            raw = self._raw
-            o, h, low, c = raw(bar.open), raw(bar.high), raw(bar.low), raw(bar.close)
-            cap = self._cap(bar.volume)
+            pp = self._pp
+            bo, bh, bl, bc = bar.open, bar.high, bar.low, bar.close
+            if (
+                bo.precision == pp
+                and bh.precision == pp
+                and bl.precision == pp
+                and bc.precision == pp
+            ):
+                o, h, low, c = bo.raw, bh.raw, bl.raw, bc.raw
+            else:
+                raw = self._raw
+                o, h, low, c = raw(bo), raw(bh), raw(bl), raw(bc)
+            cap = None if self._config.participation is None else self._cap(bar.volume)
             close_mode = self._close_mode
             keyed: Keyed = []
             for order in list(self._orders.values()):
@@ -443,12 +472,13 @@ class MatchingEngine:
                 self._fills.on_path(
                     order, points, auction, keyed, at_close=close_mode, cap=cap, bar_range=h - low
                 )
-            if keyed:
+            if len(keyed) > 1:
                 keyed.sort(key=lambda item: item[:3])
-                results.extend(item[3] for item in keyed)
+            results.extend([item[3] for item in keyed])
         if self._requests:
             self._apply_requests(end, results)
-        self._expire(end, results, inclusive=True)
+        if store.next_expiry_ns <= end:
+            self._expire(end, results, inclusive=True)
         return results
 
     def _on_arrival(self, order: SimOrder, results: list[MatchResult]) -> None:

@@ -18,7 +18,7 @@ from typing import Final
 
 from jts.domain.enums import LiquiditySide, TimeInForce
 from jts.domain.tick_rules import TickScheme
-from jts.domain.values import Price, Quantity
+from jts.domain.values import Price, Quantity, unchecked_builders
 from jts.matching.book_walk import Ladder, book_priority, book_triggers
 from jts.matching.models import MatchingConfig, NoSlippage
 from jts.matching.orders import OrderStore, SimOrder
@@ -26,6 +26,8 @@ from jts.matching.paths import FillKind, match_path
 from jts.matching.results import Canceled, Filled, MatchResult, Triggered
 
 __all__ = ["FillMaker", "Keyed"]
+
+_new, _set_raw, _set_precision = unchecked_builders()
 
 #: (path point, time priority, step) -> result: one data point's results in path order.
 Keyed = list[tuple[int, int, int, MatchResult]]
@@ -35,6 +37,9 @@ _LIQUIDITY: Final = {
     FillKind.TAKER: LiquiditySide.TAKER,
     FillKind.MAKER: LiquiditySide.MAKER,
 }
+#: `_LIQUIDITY` by ``id`` of the kind: looked up on every fill without hashing an enum member
+#: in Python
+_LIQUIDITY_BY_ID: Final = {id(kind): side for kind, side in _LIQUIDITY.items()}
 
 
 class FillMaker:
@@ -87,7 +92,7 @@ class FillMaker:
                     price = outcome.price
                     if outcome.kind is FillKind.TAKER and self._slips:
                         price = self._slip(order, price, bar_range)
-                    fill = self.record(order, price, qty, _LIQUIDITY[outcome.kind])
+                    fill = self.record(order, price, qty, _LIQUIDITY_BY_ID[id(outcome.kind)])
                     keyed.append((outcome.fill_at, seq, 1, fill))
         order.fresh = False
         if order.immediate and order.order_id in self._store.working:
@@ -155,16 +160,26 @@ class FillMaker:
         """Book a fill (its price clipped to the day's limits); a filled order closes."""
         bounds = self.limit_raw
         if bounds is not None:
-            price = min(max(price, bounds[0]), bounds[1])
+            lower, upper = bounds
+            price = lower if price < lower else (upper if price > upper else price)
         order.filled += qty
-        leaves = order.leaves
+        leaves = order.quantity - order.filled
         if leaves == 0:
             self._store.close(order, "filled")
+        # the engine's own integers (a price, a positive quantity): made without the checks of
+        # `from_raw`, which they pass by construction
+        pp, sp = self._pp, self._sp
+        fill_px = _new(Price)
+        _set_raw(fill_px, price)
+        _set_precision(fill_px, pp)
+        fill_qty = _new(Quantity)
+        _set_raw(fill_qty, qty)
+        _set_precision(fill_qty, sp)
         return Filled(
             order.order_id,
-            Price.from_raw(price, self._pp),
-            Quantity.from_raw(qty, self._sp),
-            Quantity.from_raw(leaves, self._sp),
+            fill_px,
+            fill_qty,
+            Quantity.zero(sp) if leaves == 0 else Quantity.from_raw(leaves, sp),
             liquidity,
         )
 

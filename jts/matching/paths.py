@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from jts.domain.enums import OrderType
 from jts.matching.orders import SimOrder
@@ -52,8 +53,7 @@ class FillKind(enum.Enum):
     MAKER = "MAKER"  # a resting limit filled at its own price: no slippage
 
 
-@dataclass(frozen=True, slots=True)
-class PathOutcome:
+class PathOutcome(msgspec.Struct, frozen=True, gc=False):
     """What happened to one order on one path: a trigger point, a fill point and price."""
 
     trigger_at: int | None

@@ -4,11 +4,15 @@ The backtest venue turns them into `OrderAccepted` / `OrderFilled` / ... events 
 the KIS simulator turns the same records into KIS wire messages. Keeping them free of trader,
 strategy and account ids is what lets both wrap one engine. Every record names the order by the
 ``order_id`` its owner gave it at submission.
+
+They are frozen msgspec structs (immutable, compared and hashed by value, like frozen
+dataclasses) because the engine makes several per order: a struct is built in a tenth of the
+time of a frozen dataclass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from jts.domain.enums import LiquiditySide
 from jts.domain.values import Price, Quantity
@@ -27,23 +31,20 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(msgspec.Struct, frozen=True, gc=False):
     """The order passed the venue's checks and is working (it may not have arrived yet)."""
 
     order_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
+class Rejected(msgspec.Struct, frozen=True, gc=False):
     """The venue refused a new order; ``reason`` names the value and the rule."""
 
     order_id: str
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Filled:
+class Filled(msgspec.Struct, frozen=True, gc=False):
     """One execution: ``quantity`` at ``price``; ``leaves`` is what still works afterwards.
 
     ``liquidity`` is MAKER for a resting order filled at its own limit, TAKER for an order that
@@ -57,30 +58,26 @@ class Filled:
     liquidity: LiquiditySide
 
 
-@dataclass(frozen=True, slots=True)
-class Triggered:
+class Triggered(msgspec.Struct, frozen=True, gc=False):
     """A stop order's trigger price was reached; it now works as a market or limit order."""
 
     order_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Expired:
+class Expired(msgspec.Struct, frozen=True, gc=False):
     """The order's time in force ran out (DAY at the session close, GTD at its time)."""
 
     order_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Canceled:
+class Canceled(msgspec.Struct, frozen=True, gc=False):
     """The unfilled rest was cancelled: on request, or by the venue (an IOC/FOK remainder)."""
 
     order_id: str
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Updated:
+class Updated(msgspec.Struct, frozen=True, gc=False):
     """A modify took effect. ``quantity`` is the new total (filled part included); a None
     price or trigger price means unchanged."""
 
@@ -90,16 +87,14 @@ class Updated:
     trigger_price: Price | None
 
 
-@dataclass(frozen=True, slots=True)
-class CancelRejected:
+class CancelRejected(msgspec.Struct, frozen=True, gc=False):
     """A cancel found nothing to cancel (already filled, expired, cancelled or unknown)."""
 
     order_id: str
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class ModifyRejected:
+class ModifyRejected(msgspec.Struct, frozen=True, gc=False):
     """A modify was refused; the order keeps its previous terms."""
 
     order_id: str

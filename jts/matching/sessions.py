@@ -32,12 +32,14 @@ import enum
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from jts.core.time import kst_date, kst_to_ns
+from jts.core.time import NANOS_PER_DAY, NANOS_PER_HOUR, kst_date, kst_to_ns
 from jts.ports.calendar import Session, TradingCalendar
 
 __all__ = ["BarWindow", "SessionRules", "TickPhase", "TradingDay"]
 
 _ONE_DAY = dt.timedelta(days=1)
+_KST_OFFSET_NS = 9 * NANOS_PER_HOUR
+_DAYS_KEPT = 64  # days several instruments are on at once (their data may lag each other)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,9 @@ class TradingDay:
 
     def __contains__(self, ts_ns: object) -> bool:
         return isinstance(ts_ns, int) and self.start_ns <= ts_ns < self.end_ns
+
+
+_new_tuple = tuple.__new__
 
 
 class BarWindow(NamedTuple):
@@ -85,15 +90,18 @@ class SessionRules:
 
     Calendar answers are cached per date: orders ask them on every submission, and a
     backtest sends many orders on few dates. Callers that know the `TradingDay` an instant
-    falls in pass it as ``day`` and save the date conversion.
+    falls in pass it as ``day`` and save the date conversion. The engines of one venue share
+    one `SessionRules`, so a day (`day_of`) is worked out once for all their instruments: a
+    backtest of daily bars starts a new day on every bar.
     """
 
-    __slots__ = ("_calendar", "_next", "_sessions")
+    __slots__ = ("_calendar", "_days", "_next", "_sessions")
 
     def __init__(self, calendar: TradingCalendar | None) -> None:
         self._calendar = calendar
         self._sessions: dict[dt.date, Session | None] = {}
         self._next: dict[dt.date, Session] = {}
+        self._days: dict[int, TradingDay] = {}  # by day number since the epoch, KST
 
     @property
     def calendar(self) -> TradingCalendar | None:
@@ -121,6 +129,15 @@ class SessionRules:
 
     # ---- days -------------------------------------------------------------------------------
     def day_of(self, ts_ns: int) -> TradingDay:
+        number = (ts_ns + _KST_OFFSET_NS) // NANOS_PER_DAY
+        found = self._days.get(number)
+        if found is None:
+            if len(self._days) >= _DAYS_KEPT:
+                self._days.clear()
+            found = self._days[number] = self._day_of(ts_ns)
+        return found
+
+    def _day_of(self, ts_ns: int) -> TradingDay:
         date = kst_date(ts_ns)
         start, end = kst_to_ns(date), kst_to_ns(date + _ONE_DAY)
         if self._calendar is None:
@@ -172,7 +189,10 @@ class SessionRules:
             previous_end_ns is None or previous_end_ns < session.open_ns
         )
         closing = auction_start is not None and end_ns >= session.close_ns
-        return BarWindow(max(start_ns, session.open_ns), end_ns, opening, closing, False)
+        # the common case, built without the named tuple's Python-level ``__new__``
+        return _new_tuple(
+            BarWindow, (max(start_ns, session.open_ns), end_ns, opening, closing, False)
+        )
 
     def tick_phase(self, day: TradingDay, ts_ns: int, previous_ns: int | None) -> TickPhase | None:
         """How a trade tick at ``ts_ns`` matches, given the previous data time (None: none)."""

@@ -20,12 +20,13 @@ Threading
 Errors (all `jts.core.errors` subclasses, so callers need not import the implementation)
     - `UnknownInstrumentError`: an instrument id nobody stored, on lookup or as a reference
       from an order, fill or position.
-    - `UnknownOrderError`, `UnknownPositionError`, `UnknownAccountError`: lookups of ids never
-      stored.
+    - `UnknownOrderError`, `UnknownPositionError`, `UnknownAccountError`,
+      `UnknownSnapshotError`: lookups of ids never stored.
     - `DuplicateInstrumentError`: `add` of an instrument id already stored.
     - `DuplicateFillError`: a fill whose trade id this order already has; never doubled.
     - `JournalSequenceError`: a per-order journal sequence already taken or skipping ahead.
-    - `StaleSnapshotError`: an order snapshot older than the stored one.
+    - `StaleSnapshotError`: an order snapshot older than the stored one, or a daily snapshot
+      taken before the one stored for its account and day.
     - `OrderConflictError`: a different order under a client order id already stored.
     - `StateError` (plain): a position saved before its fills, a second position id for one
       instrument and strategy, or stored data that no longer adds up (a position that does not
@@ -43,12 +44,14 @@ Currencies
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol, TypeAlias, runtime_checkable
 
-from jts.core.errors import JtsError, StateError
+from jts.core.errors import CurrencyMismatchError, InvalidInputError, JtsError, StateError
 from jts.domain.events_account import AccountState
 from jts.domain.events_order import OrderEvent, OrderFilled
 from jts.domain.identifiers import (
@@ -62,6 +65,7 @@ from jts.domain.identifiers import (
 from jts.domain.instruments import Instrument
 from jts.domain.orders import Order
 from jts.domain.positions import Position
+from jts.domain.values import Currency, Money
 
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
 
@@ -83,6 +87,10 @@ class UnknownPositionError(NotFoundError):
 
 class UnknownAccountError(NotFoundError):
     """No account with this id is stored."""
+
+
+class UnknownSnapshotError(NotFoundError):
+    """No daily snapshot is stored for this account and day."""
 
 
 class DuplicateInstrumentError(StateError):
@@ -126,6 +134,85 @@ class AuditEntry:
     actor: str
     action: str
     details: Mapping[str, JsonValue]
+
+
+class SnapshotReason(enum.Enum):
+    """Why a daily snapshot was taken; the latest one of a day replaces the earlier ones."""
+
+    CLOSE = "close"  # the market closed: the day's figures are final
+    STOP = "stop"  # the node stopped (the day may go on without it)
+    DEMAND = "demand"  # someone asked (an operator, a test, a report)
+
+
+_SNAPSHOT_AMOUNTS = (
+    "cash_settled",
+    "cash_unsettled",
+    "positions_value",
+    "realized_pnl",
+    "unrealized_pnl",
+    "commissions",
+    "taxes",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DailySnapshot:
+    """One account's books for one KST day, as of ``ts_taken``: what live performance analytics
+    read, because the journal alone cannot say what positions were worth at a close.
+
+    Amounts are in the account's base currency (KRW for a KRX account). ``positions_value`` is
+    the signed value of open positions marked at the last known prices; ``realized_pnl`` is
+    cumulative over the positions' lives and ``unrealized_pnl`` is at the marks, both gross of
+    costs; ``commissions``, ``taxes`` and ``fills`` count that day's fills only.
+    """
+
+    account_id: AccountId
+    day: dt.date
+    cash_settled: Money
+    cash_unsettled: Money
+    positions_value: Money
+    realized_pnl: Money
+    unrealized_pnl: Money
+    commissions: Money
+    taxes: Money
+    fills: int
+    ts_taken: int
+    reason: SnapshotReason
+
+    def __post_init__(self) -> None:
+        where = f"daily snapshot of {self.account_id}"
+        if type(self.day) is not dt.date:
+            raise InvalidInputError(f"{where}: day must be a date, got {self.day!r}")
+        currency = self.cash_settled.currency
+        for name in _SNAPSHOT_AMOUNTS:
+            amount = getattr(self, name)
+            if not isinstance(amount, Money):
+                raise InvalidInputError(f"{where} {self.day}: {name} must be Money, got {amount!r}")
+            if amount.currency != currency:
+                raise CurrencyMismatchError(
+                    f"{where} {self.day}: {name} {amount} is not in {currency} like its cash"
+                )
+        if type(self.fills) is not int or self.fills < 0:
+            raise InvalidInputError(f"{where} {self.day}: fills must be an int >= 0")
+        if type(self.ts_taken) is not int or self.ts_taken < 0:
+            raise InvalidInputError(
+                f"{where} {self.day}: ts_taken must be int nanoseconds >= 0, got {self.ts_taken!r}"
+            )
+        if not isinstance(self.reason, SnapshotReason):
+            raise InvalidInputError(f"{where} {self.day}: reason must be a SnapshotReason")
+
+    @property
+    def currency(self) -> Currency:
+        return self.cash_settled.currency
+
+    @property
+    def cash(self) -> Money:
+        return self.cash_settled + self.cash_unsettled
+
+    @property
+    def equity(self) -> Money:
+        """Cash (settled and unsettled) plus the marked value of open positions."""
+        return self.cash + self.positions_value
 
 
 @runtime_checkable
@@ -188,6 +275,11 @@ class OrderRepository(Protocol):
 
     def list_by_strategy(self, strategy_id: StrategyId, *, open_only: bool = False) -> list[Order]:
         """The strategy's orders, oldest first; with ``open_only`` those `list_open` would give."""
+        ...
+
+    def event_counts(self) -> dict[ClientOrderId, int]:
+        """How many events each stored snapshot holds, without loading any order: what a
+        restarted node compares with its journal to find the snapshots a crash left behind."""
         ...
 
     def count(self) -> int: ...
@@ -303,6 +395,33 @@ class AccountRepository(Protocol):
 
 
 @runtime_checkable
+class DailySnapshotRepository(Protocol):
+    """One `DailySnapshot` per account and KST day; a later snapshot of a day replaces it."""
+
+    def save(self, snapshot: DailySnapshot) -> None:
+        """Insert or replace the row of the snapshot's account and day. `StaleSnapshotError` if
+        the stored row was taken later (``ts_taken``); saving the stored one again is a no-op,
+        so a replay after a restart never moves a day back in time."""
+        ...
+
+    def get(self, account_id: AccountId, day: dt.date) -> DailySnapshot:
+        """The stored snapshot; `UnknownSnapshotError` if there is none."""
+        ...
+
+    def find(self, account_id: AccountId, day: dt.date) -> DailySnapshot | None: ...
+
+    def query(
+        self,
+        *,
+        account_id: AccountId | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> list[DailySnapshot]:
+        """Snapshots with ``start <= day <= end`` (each bound optional), by day then account."""
+        ...
+
+
+@runtime_checkable
 class AuditLog(Protocol):
     """An append-only record of human and system actions, for after-the-fact questions."""
 
@@ -348,6 +467,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def daily_snapshots(self) -> DailySnapshotRepository: ...
 
     def transaction(self) -> AbstractContextManager[None]:
         """A block whose repository calls commit together, or not at all if it raises."""

@@ -18,12 +18,25 @@ occasional readers from the API):
   than latency.
 - ``foreign_keys=ON``: SQLite ignores foreign keys unless told otherwise, per connection.
 - ``busy_timeout``: a writer waits for another writer's lock instead of failing at once.
+- ``wal_autocheckpoint=0`` when asked (``sqlite_wal_autocheckpoint=False``): the WAL is then
+  folded back into the database by whoever owns the engine, never inside a commit.
+  `jts.storage.Storage.open` does that with a thread of its own (`jts.storage.checkpoint`),
+  because the checkpoint SQLite otherwise runs inside every ~1,000th page's commit cost the
+  order journal milliseconds on the order path.
 - SQLAlchemy, not the ``sqlite3`` module, issues ``BEGIN`` (the recipe from SQLAlchemy's SQLite
   notes): the module's legacy mode starts no transaction for DDL or ``SAVEPOINT``, which would
   make migrations non-atomic and savepoints useless. A connection asking for a write transaction
   (execution option ``jts_sqlite_begin="IMMEDIATE"``) takes the write lock at ``BEGIN``, so a
   read-then-write unit of work waits on ``busy_timeout`` instead of failing with
   ``SQLITE_BUSY`` when it upgrades its lock.
+
+PostgreSQL keeps ``synchronous_commit=on`` unless told otherwise: a commit (a journal append)
+returns only once its WAL record is flushed to disk. ``pg_synchronous_commit=False`` sets it
+``off`` for the engine's sessions: a commit returns before the flush (saving the fsync wait,
+~0.1-several ms on a loaded disk); a *server* crash may then lose the last few hundred
+milliseconds of commits (``wal_writer_delay`` x3), the database staying consistent. A crash of
+the node itself loses nothing either way. Off is a latency-for-durability trade the operator
+makes deliberately (config ``database.synchronous_commit``), never the default.
 """
 
 from __future__ import annotations
@@ -91,6 +104,8 @@ def make_engine(
     data_dir: Path | str | None = None,
     sqlite_busy_timeout_ms: int = 5_000,
     sqlite_synchronous: SqliteSynchronous = "NORMAL",
+    sqlite_wal_autocheckpoint: bool = True,
+    pg_synchronous_commit: bool = True,
     echo: bool = False,
 ) -> Engine:
     """An engine for ``url``; without one, the SQLite file ``<data_dir>/jts.db``.
@@ -99,13 +114,44 @@ def make_engine(
     connection, for tests and throwaway runs only.
     """
     parsed = default_url(data_dir) if url is None else parse_url(url)
+    if type(pg_synchronous_commit) is not bool:
+        raise ConfigError(
+            f"synchronous_commit must be true or false, got {pg_synchronous_commit!r}"
+        )
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_pre_ping=True, echo=echo)
-    return _make_sqlite_engine(parsed, sqlite_busy_timeout_ms, sqlite_synchronous, echo)
+        return _make_postgres_engine(parsed, pg_synchronous_commit, echo)
+    if not pg_synchronous_commit:
+        raise ConfigError(
+            "synchronous_commit applies to PostgreSQL only; SQLite's durability is its "
+            "synchronous pragma (NORMAL or FULL)"
+        )
+    return _make_sqlite_engine(
+        parsed, sqlite_busy_timeout_ms, sqlite_synchronous, sqlite_wal_autocheckpoint, echo
+    )
+
+
+def _make_postgres_engine(url: URL, synchronous_commit: bool, echo: bool) -> Engine:
+    # The pool pings at checkout; the journal holds its own connection and pings nothing
+    # (`jts.storage.repositories.journal_writer` handles a dead one).
+    engine = sa.create_engine(url, pool_pre_ping=True, echo=echo)
+    if not synchronous_commit:
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # a session setting, not one in the URL: the URL's own options stay as they are
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO off")
+            dbapi_connection.commit()
+
+    return engine
 
 
 def _make_sqlite_engine(
-    url: URL, busy_timeout_ms: int, synchronous: SqliteSynchronous, echo: bool
+    url: URL,
+    busy_timeout_ms: int,
+    synchronous: SqliteSynchronous,
+    autocheckpoint: bool,
+    echo: bool,
 ) -> Engine:
     if type(busy_timeout_ms) is not int or busy_timeout_ms < 0:
         raise ConfigError(
@@ -131,6 +177,8 @@ def _make_sqlite_engine(
         try:
             if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                if not autocheckpoint:
+                    cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")

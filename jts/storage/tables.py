@@ -247,3 +247,28 @@ audit_log: Final = sa.Table(
 )
 sa.Index(None, audit_log.c.actor, audit_log.c.id)
 sa.Index(None, audit_log.c.action, audit_log.c.id)
+
+
+#: One row per account and KST day (`jts.ports.repositories.DailySnapshot`): the books at the
+#: close (or at the latest snapshot of a day still running). ``equity`` is stored for queries
+#: and checked on reading: it must equal cash plus the positions' value.
+daily_snapshots: Final = sa.Table(
+    "daily_snapshots",
+    metadata,
+    sa.Column("account_id", sa.String(_ID), primary_key=True),
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("currency", sa.String(_CODE), nullable=False),
+    sa.Column("cash_settled", ExactDecimal(), nullable=False),
+    sa.Column("cash_unsettled", ExactDecimal(), nullable=False),
+    sa.Column("positions_value", ExactDecimal(), nullable=False),
+    sa.Column("equity", ExactDecimal(), nullable=False),
+    sa.Column("realized_pnl", ExactDecimal(), nullable=False),
+    sa.Column("unrealized_pnl", ExactDecimal(), nullable=False),
+    sa.Column("commissions", ExactDecimal(), nullable=False),
+    sa.Column("taxes", ExactDecimal(), nullable=False),
+    sa.Column("fills", sa.Integer(), nullable=False),
+    _ts("ts_taken"),
+    sa.Column("reason", sa.String(_CODE), nullable=False),
+    sa.CheckConstraint("fills >= 0", name="fills_not_negative"),
+)
+sa.Index(None, daily_snapshots.c.day)

@@ -1,6 +1,6 @@
-"""The vectorised backtest equals the event-driven one fill by fill and bar by bar: on every
-example strategy it can run, on random parameters and data (seeded), with and without costs,
-in both fill modes; and what it cannot run it refuses by name."""
+"""The vectorised backtest equals the event-driven one fill by fill and bar by bar on every
+example strategy: default and random parameters, with and without costs, both fill modes,
+shorting on and off, cash short enough for the buying-power check to deny entries."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ import pytest
 from jts.domain.market_data import BarSpecification
 from jts.dsl.load import load_file
 from jts.dsl.program import Program
-from jts.dsl.vector import VectorUnsupportedError
 
 from .support import (
     Costs,
+    EventRun,
     assert_parity,
     event_driven,
     instrument_of,
+    stop_exits,
     synthetic,
     vectorised,
 )
@@ -27,6 +28,8 @@ from .support import (
 ROOT = Path(__file__).parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "strategies").glob("*.jts"))
 SMA = ROOT / "examples" / "strategies" / "sma_cross.jts"
+#: sessions of synthetic data per example: enough for each to trade (and hit its stops)
+DAYS = {"sma_cross": 5, "rsi_reversion": 12, "bollinger_breakout": 25, "opening_range_breakout": 8}
 
 
 def _sampled(program: Program, seed: int) -> dict[str, Decimal]:
@@ -39,16 +42,22 @@ def _sampled(program: Program, seed: int) -> dict[str, Decimal]:
 
 
 def _both(
-    program: Program, params: dict[str, object], tmp_path: Path, costs: Costs, days: int, seed: int
-) -> None:
-    symbol = str(program.universe[0])
+    program: Program,
+    params: dict[str, object],
+    tmp_path: Path,
+    costs: Costs,
+    days: int,
+    seed: int,
+) -> EventRun:
+    symbols = [str(i) for i in program.universe]
     spec = program.bar_spec
     assert isinstance(spec, BarSpecification)
-    table = synthetic(symbol, spec, days=days, seed=seed)
+    table = synthetic(symbols, spec, days=days, seed=seed)
     event = event_driven(program, params, table, tmp_path, costs, spec)
-    vector = vectorised(program, params, table, instrument_of(symbol), costs)
-    assert_parity(event, vector)
+    vector = vectorised(program, params, table, [instrument_of(s) for s in symbols], costs)
+    assert_parity(event, vector, program)
     assert len(vector.fills) > 0, "a parity check without fills proves little"
+    return event
 
 
 @pytest.mark.parametrize(
@@ -81,16 +90,36 @@ def test_buying_power_denials_agree(tmp_path: Path) -> None:
     _both(load_file(SMA), {"quantity": 30}, tmp_path, costs, days=6, seed=9)
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_every_example_runs_identically_or_is_refused_by_name(path: Path, tmp_path: Path) -> None:
+CONFIGS = [
+    Costs(commission=None, tax=None),
+    Costs(fill="close", commission=None, tax=None, allow_short=True),
+    Costs(commission=Decimal("0.0015"), tax=Decimal("0.002"), allow_short=True),
+    Costs(cash=12_000_000, commission=None, tax=None, allow_short=True),
+]
+CONFIG_IDS = ["default-costs", "close-fill-shorts", "flat-rates-shorts", "little-cash-shorts"]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("costs", CONFIGS, ids=CONFIG_IDS)
+def test_every_example_runs_identically(path: Path, costs: Costs, tmp_path: Path) -> None:
     program = load_file(path)
-    supported = not program.stops and len(program.universe) == 1
-    if not supported:
-        symbol = str(program.universe[0])
-        spec = program.bar_spec
-        assert isinstance(spec, BarSpecification)
-        table = synthetic(symbol, spec, days=2, seed=1)
-        with pytest.raises(VectorUnsupportedError, match="vectorised backtest"):
-            vectorised(program, {}, table, instrument_of(symbol), Costs())
-        return
-    _both(program, {}, tmp_path, Costs(commission=None, tax=None), days=5, seed=7)
+    _both(program, {}, tmp_path, costs, days=DAYS[path.stem], seed=7)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("seed", [11, 14])
+def test_every_example_with_random_parameters(path: Path, seed: int, tmp_path: Path) -> None:
+    program = load_file(path)
+    params: dict[str, object] = dict(_sampled(program, seed))
+    costs = Costs(cash=2_000_000_000, fill="close" if seed % 2 else "next-open",
+                  commission=None, tax=None, allow_short=True)  # fmt: skip
+    _both(program, params, tmp_path, costs, days=DAYS[path.stem], seed=seed)
+
+
+@pytest.mark.parametrize("name", ["rsi_reversion", "bollinger_breakout", "opening_range_breakout"])
+def test_the_stop_examples_really_exit_on_stops(name: str, tmp_path: Path) -> None:
+    """The stop levels are part of the comparison only if some exit is a stop's."""
+    program = load_file(ROOT / "examples" / "strategies" / f"{name}.jts")
+    costs = Costs(commission=None, tax=None, allow_short=True)
+    event = _both(program, {}, tmp_path, costs, days=25, seed=5)
+    assert stop_exits(event) > 0

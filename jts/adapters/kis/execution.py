@@ -16,7 +16,9 @@ submission to be answered), and events follow what KIS said in the order it said
 - Cancel -> ``order-rvsecncl`` 02 of everything left; cancels go first through the rate limiter.
 - Notices (H0STCNI0 real / H0STCNI9 paper, subscribed with the HTS id) become accepted, fill,
   cancel and update events (`tracker`). After any WebSocket gap the daily orders are queried and
-  missed fills recovered; without an HTS id that reconciliation runs on a timer instead.
+  missed fills recovered; without an HTS id that reconciliation runs on a timer instead. A fill
+  notice that arrives after an inquiry already booked its fill is absorbed (booked once), and
+  another inquiry shortly after confirms that it was not a new fill.
 - Reports for reconciliation come from the daily-orders inquiry (orders, fills aggregated per
   order) and the balance inquiry (positions, cash).
 """
@@ -53,7 +55,13 @@ from jts.adapters.kis.rate_limit import Priority
 from jts.adapters.kis.reports import KisAccountInquiries
 from jts.adapters.kis.schemas import DailyCcldRow, OrderReply
 from jts.adapters.kis.streams import KisStreamManager
-from jts.adapters.kis.tracker import OrderTracker, PendingRequest, TrackedOrder, kst_today
+from jts.adapters.kis.tracker import (
+    NOTICE_CLOCK_SLACK_NS,
+    OrderTracker,
+    PendingRequest,
+    TrackedOrder,
+    kst_today,
+)
 from jts.core.time import NANOS_PER_SECOND
 from jts.domain.commands import CancelAllOrders, CancelOrder, ModifyOrder, SubmitOrder
 from jts.domain.enums import OrderSide
@@ -115,6 +123,7 @@ class KisExecutionClient:
         self._notice_tr = NOTICE_TR_PAPER if config.is_paper else NOTICE_TR_REAL
         self._account_no = account.cano + account.product
         self._recovering = asyncio.Lock()
+        self._verifying: asyncio.Task[None] | None = None
         self.inquiries = KisAccountInquiries(
             config, account, rest, self._parser, self.tracker, clock_ns=clock_ns
         )
@@ -152,6 +161,9 @@ class KisExecutionClient:
         self._loops.append(asyncio.create_task(self._poll_loop()))
 
     async def disconnect(self) -> None:
+        if self._verifying is not None:
+            self._loops.append(self._verifying)
+            self._verifying = None
         for task in [*self._loops, *self._tasks]:
             task.cancel()
         for task in [*self._loops, *self._tasks]:
@@ -191,7 +203,7 @@ class KisExecutionClient:
                 )
             except KisUnsupportedError:
                 continue  # never sent to KIS: there is nothing to follow
-            if self.tracker.adopt(order, ord_dvsn) is not None:
+            if self.tracker.adopt(order, ord_dvsn, self._now()) is not None:
                 adopted.add(order.client_order_id)
         if not adopted:
             return 0
@@ -545,11 +557,30 @@ class KisExecutionClient:
             self.handle_notice(item, ts_init)
 
     def handle_notice(self, notice: KisNotice, ts: int) -> None:
+        absorbed = self.tracker.late_notices
         events = self.tracker.notice(notice, ts)
         if events is None:
             self.tracker.hold_orphan(notice, ts)
             return
         self._emit(events)
+        if self.tracker.late_notices != absorbed:
+            self._metrics.late_notices.inc(str(self._account_id))
+            self._verify_soon()
+
+    def _verify_soon(self) -> None:
+        """An absorbed fill notice is checked against KIS's totals once the clock slack has
+        passed: had it been a new fill rather than late news, that inquiry books it."""
+        if self._verifying is not None and not self._verifying.done():
+            return
+
+        async def verify() -> None:
+            await self._sleep(2 * NOTICE_CLOCK_SLACK_NS / NANOS_PER_SECOND)
+            try:
+                await self.recover()
+            except KisError as exc:
+                _log.warning("KIS check of a late fill notice failed: %s", exc)
+
+        self._verifying = asyncio.get_running_loop().create_task(verify())
 
     async def _on_gap(self, app_key: str) -> None:
         """After a reconnect: recover what the gap hid, retrying while KIS is unreachable."""

@@ -97,6 +97,7 @@ class KisMetrics:
     schema_drift: Counter = field(default_factory=lambda: Counter("kis_ws_schema_drift_total"))
     stale_feeds: Counter = field(default_factory=lambda: Counter("kis_ws_stale_feeds_total"))
     recovered_fills: Counter = field(default_factory=lambda: Counter("kis_recovered_fills_total"))
+    late_notices: Counter = field(default_factory=lambda: Counter("kis_late_fill_notices_total"))
     foreign_notices: Counter = field(default_factory=lambda: Counter("kis_foreign_notices_total"))
     order_lookups: Counter = field(default_factory=lambda: Counter("kis_order_lookups_total"))
     benched_keys: Counter = field(default_factory=lambda: Counter("kis_benched_keys_total"))

@@ -16,6 +16,15 @@ How KIS behaves, and what follows for the events:
   `parse.fill_trade_id`). Recovery after a gap compares KIS's cumulative quantity per ODNO with
   what notices said, emits the difference as one fill at the exact average price of the
   difference, and resynchronises the notice counter to KIS's total.
+- A notice carries no cumulative quantity and no fill id, so a notice still on the wire when a
+  recovery inquiry already counted its fill would look like a new fill. Each ODNO therefore
+  remembers how many of its booked shares no notice has confirmed yet and until when the
+  inquiry vouched for its total: a fill notice timed before that instant (plus a clock slack)
+  that fits into the unconfirmed shares is the late notice of a booked fill and changes
+  nothing; a later one is a new fill, and the shares still unconfirmed then will never be
+  notified (a notice stream is ordered), so they are written off. When in doubt the notice is
+  absorbed: a fill missed that way is booked by the next inquiry (the execution client runs one
+  shortly after every absorbed notice), while a fill counted twice could never be taken back.
 """
 
 from __future__ import annotations
@@ -54,6 +63,9 @@ __all__ = ["OrderTracker", "PendingRequest", "TrackedOrder"]
 _log = logging.getLogger(__name__)
 _E = TypeVar("_E", bound=OrderEvent)
 _EXACT_DIGITS = 8
+#: KIS stamps fills in whole seconds with its own clock: a notice up to this much after the
+#: local time of an inquiry may still describe a fill that inquiry counted.
+NOTICE_CLOCK_SLACK_NS = 1_000_000_000
 
 
 @dataclass(slots=True)
@@ -87,6 +99,11 @@ class TrackedOrder:
     current: str | None = None
     cum: dict[str, int] = field(default_factory=dict)
     amount: dict[str, int] = field(default_factory=dict)
+    #: per ODNO: shares that fill notices reported (``cum`` minus this = booked from inquiries
+    #: or the journal and not yet confirmed by a notice)
+    noticed: dict[str, int] = field(default_factory=dict)
+    #: per ODNO: local time (ns) up to which an inquiry or the journal vouched for ``cum``
+    booked_through: dict[str, int] = field(default_factory=dict)
     accepted: bool = False
     closed: bool = False
     pending: PendingRequest | None = None
@@ -114,6 +131,8 @@ class OrderTracker:
         self.by_odno: dict[str, TrackedOrder] = {}
         self.requests: dict[str, TrackedOrder] = {}
         self.orphans: dict[str, list[tuple[KisNotice, int]]] = {}
+        #: fill notices taken for late news of booked shares (the caller verifies them)
+        self.late_notices = 0
 
     @property
     def costs(self) -> FillCosts:
@@ -126,7 +145,7 @@ class OrderTracker:
         for odno in order.venue_ids:
             self.by_odno[odno] = order
 
-    def adopt(self, order: Order, ord_dvsn: str) -> TrackedOrder | None:
+    def adopt(self, order: Order, ord_dvsn: str, ts: int | None = None) -> TrackedOrder | None:
         """Track an order this client sent before a restart, rebuilt from the node's journal.
 
         Without it a restarted client knows none of its working orders: their notices would be
@@ -135,7 +154,8 @@ class OrderTracker:
         (``<date>-<ODNO>-<cumulative>``) must continue the count the journal already holds;
         otherwise a fill would get a new trade id and be booked twice. Orders that are closed,
         never acknowledged (no ODNO to follow; reconciliation settles them) or already tracked
-        are left alone: returns None.
+        are left alone: returns None. ``ts`` (now) marks the journal's fills as booked through
+        that instant, so a notice of one of them still on its way is not booked again.
         """
         if order.is_closed or not order.venue_order_ids:
             return None
@@ -164,6 +184,7 @@ class OrderTracker:
             venue_ids=[normalize_odno(str(v)) for v in order.venue_order_ids],
             cum=cum,
             amount=amount,
+            booked_through=dict.fromkeys(cum, ts) if ts is not None else {},
             accepted=True,
         )
         tracked.current = normalize_odno(str(order.venue_order_id or order.venue_order_ids[-1]))
@@ -375,6 +396,9 @@ class OrderTracker:
             if notice.price is None:
                 _log.warning("KIS fill notice without a price for %s ignored", notice.odno)
                 return []
+            if self._already_booked(order, notice.odno, notice.qty, when):
+                return []  # booking shares implies the acceptance was emitted then
+            order.noticed[notice.odno] = order.noticed.get(notice.odno, 0) + notice.qty
             return self.fill(order, notice.odno, notice.qty, notice.price, ts_event=when, ts=ts)
         if notice.rejected:
             reason = f"KIS refused ({notice.symbol} {notice.ord_dvsn})"
@@ -394,6 +418,24 @@ class OrderTracker:
         if notice.odno in order.venue_ids or notice.odno in self.requests:
             return []  # an acknowledgement we already turned into an event
         return self._foreign_request(order, notice, when, ts)
+
+    def _already_booked(self, order: TrackedOrder, odno: str, qty: int, when: int) -> bool:
+        """Whether a fill notice of ``qty`` at ``when`` is late news of shares an inquiry (or the
+        journal) already booked; see the module doc. Updates the confirmation count."""
+        booked = order.cum.get(odno, 0)
+        noticed = order.noticed.get(odno, 0)
+        through = order.booked_through.get(odno)
+        if qty <= 0 or booked <= noticed or through is None:
+            return False
+        if qty <= booked - noticed and when < through + NOTICE_CLOCK_SLACK_NS:
+            order.noticed[odno] = noticed + qty
+            self.late_notices += 1
+            _log.info("KIS late fill notice of %d on %s was already booked by recovery", qty, odno)
+            return True
+        if when >= through + NOTICE_CLOCK_SLACK_NS:
+            # a fill after the inquiry: notices of the booked shares would have come before it
+            order.noticed[odno] = booked
+        return False
 
     def _foreign_request(
         self, order: TrackedOrder, notice: KisNotice, when: int, ts: int
@@ -487,6 +529,7 @@ class OrderTracker:
         odno = normalize_odno(row.odno)
         total = int_field(row.tot_ccld_qty, "tot_ccld_qty", default=0)
         known = order.cum.get(odno, 0)
+        order.booked_through[odno] = max(order.booked_through.get(odno, ts), ts)
         if total <= known:
             return []
         amount = int_field(row.tot_ccld_amt, "tot_ccld_amt", default=0)

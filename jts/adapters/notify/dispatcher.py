@@ -97,14 +97,18 @@ class AlertDispatcher:
         self._rejected = 0
 
     @classmethod
-    def from_config(cls, config: AlertsConfig) -> AlertDispatcher:
-        """A dispatcher with the policies of ``config`` and no channels yet."""
+    def from_config(
+        cls, config: AlertsConfig, *, mapper: Callable[[Message], Alert | None] = from_event
+    ) -> AlertDispatcher:
+        """A dispatcher with the policies of ``config`` and no channels yet; ``mapper`` turns
+        bus messages into alerts (a live node adds its own messages to `from_event`'s)."""
         return cls(
             dedup_window_s=config.dedup_window_s,
             dedup_max_keys=config.dedup_max_keys,
             queue_size=config.queue_size,
             retry=config.retry,
             drain_timeout_s=config.drain_timeout_s,
+            mapper=mapper,
         )
 
     # ---- wiring ---------------------------------------------------------------------------------

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import httpx
 
 from jts.adapters.notify.config import AlertsConfig, ChannelConfig
 from jts.adapters.notify.dispatcher import AlertDispatcher
 from jts.adapters.notify.email import EmailChannel
+from jts.adapters.notify.formatting import from_event
 from jts.adapters.notify.lane import Channel, LanePolicy
 from jts.adapters.notify.slack import SlackChannel
 from jts.adapters.notify.telegram import TelegramChannel
 from jts.adapters.notify.webhook import WebhookChannel
+from jts.domain.messages import Message
+from jts.ports.notifier import Alert
 
 __all__ = ["build_channels", "build_dispatcher", "lane_policy"]
 
@@ -68,10 +72,11 @@ def build_dispatcher(
     *,
     source: str = "jts",
     transport: httpx.AsyncBaseTransport | None = None,
+    mapper: Callable[[Message], Alert | None] = from_event,
 ) -> AlertDispatcher:
     """The node's dispatcher; with ``enabled = false`` or no channel configured it accepts
     alerts and sends nothing. ``source`` names the node in every alert (its trader id)."""
-    dispatcher = AlertDispatcher.from_config(config)
+    dispatcher = AlertDispatcher.from_config(config, mapper=mapper)
     if not config.enabled:
         _log.info("alerts are disabled")
         return dispatcher

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -65,8 +65,38 @@ class ColumnRef:
         )
 
 
+#: Arrow integer types and their numpy dtypes, for `_numpy`.
+_NUMPY_INTEGERS: Final[dict[pa.DataType, np.dtype[Any]]] = {
+    pa.int8(): np.dtype(np.int8),
+    pa.int16(): np.dtype(np.int16),
+    pa.int32(): np.dtype(np.int32),
+    pa.int64(): np.dtype(np.int64),
+    pa.uint8(): np.dtype(np.uint8),
+    pa.uint16(): np.dtype(np.uint16),
+    pa.uint32(): np.dtype(np.uint32),
+    pa.uint64(): np.dtype(np.uint64),
+}
+
+
+def _numpy(array: pa.Array) -> np.ndarray:
+    """The values of an Arrow array as numpy.
+
+    Integer arrays without nulls are read straight from their data buffer (a read-only view,
+    as ``to_numpy`` gives for them too): Arrow's ``to_numpy`` goes through its pandas
+    conversion, which imports pandas, some 40 MB a backtest otherwise never needs.
+    """
+    dtype = _NUMPY_INTEGERS.get(array.type)
+    if dtype is None or array.null_count or not isinstance(array, pa.Array):
+        converted: np.ndarray = array.to_numpy(zero_copy_only=False)
+        return converted
+    data = array.buffers()[1]
+    if data is None:  # an empty array may have no data buffer
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(data, dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
+
+
 def _numpy64(array: pa.Array) -> Int64Array:
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(_numpy(array), dtype=np.int64)
 
 
 def _integers(array: pa.Array, ref: ColumnRef) -> Int64Array:
@@ -238,7 +268,11 @@ def exact_raw_by_instrument(
     converted in groups of equal precision, and errors name the row in the whole array."""
     precision_of = table.price_precision if prices else table.size_precision
     ids = table.ids
-    precisions = {i: precision_of(i) for i in np.unique(iid).tolist()}
+    if len(iid) and not (iid != iid[0]).any():
+        # one instrument in the batch (the common case, read per file): no `unique` needed
+        precisions = {int(iid[0]): precision_of(int(iid[0]))}
+    else:
+        precisions = {i: precision_of(i) for i in np.unique(iid).tolist()}
     if len(set(precisions.values())) <= 1:
         precision = next(iter(precisions.values()), 0)
         return exact_raw(array, precision, ref, lambda k: str(ids[int(iid[k])]))
@@ -337,7 +371,7 @@ def instrument_indices(array: pa.Array, ref: ColumnRef, table: InstrumentTable) 
     """The `InstrumentTable` index of every row's instrument id."""
     _check_no_nulls(array, ref)
     encoded = pc.dictionary_encode(_text_array(array, ref, "instrument ids"))
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = _numpy(encoded.indices)
     lookup = np.empty(len(encoded.dictionary), dtype=np.int32)
     for position, text in enumerate(encoded.dictionary.to_pylist()):
         first = int(np.flatnonzero(codes == position)[0])
@@ -361,7 +395,7 @@ def aggressor_codes(array: pa.Array, ref: ColumnRef) -> Int8Array:
     """0/1/2 for N/B/S (or the `AggressorSide` names); an empty cell means no aggressor."""
     text = _text_array(array, ref, "aggressor")
     encoded = pc.dictionary_encode(pc.fill_null(text, "N"))
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    codes = _numpy(encoded.indices)
     lookup = np.empty(len(encoded.dictionary), dtype=np.int8)
     for position, value in enumerate(encoded.dictionary.to_pylist()):
         code = _AGGRESSOR_NAMES.get(value.strip().upper() or "N")

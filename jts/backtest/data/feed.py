@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -43,7 +44,7 @@ from jts.domain.market_data import (
     TradeTick,
 )
 from jts.domain.reference import load_reference_instruments
-from jts.domain.values import Price, Quantity
+from jts.domain.values import Price, Quantity, unchecked_builders
 from jts.ports.calendar import TradingCalendar
 
 __all__ = ["BarFeed", "TimeBound", "TradeTickFeed", "merge_frames", "resolve_bound"]
@@ -51,6 +52,8 @@ __all__ = ["BarFeed", "TimeBound", "TradeTickFeed", "merge_frames", "resolve_bou
 TimeBound = int | dt.date | dt.datetime | str
 _MIN_FRAME_ROWS = 1_024
 _VALUE_CACHE_LIMIT = 65_536
+_ROWS_PER_SLICE = 4_096
+_V = TypeVar("_V", Price, Quantity)
 
 
 def resolve_bound(value: TimeBound | None, option: str, *, is_end: bool) -> int | None:
@@ -240,11 +243,15 @@ class _Feed:
                 report=report,
             )
         tail: Frame | None = None
+        pool = pa.default_memory_pool()
         try:
             for frame in merge_frames(readers, self._table.ranks):
                 if len(self._files) > 1:
                     tail = check_cross_source_duplicates(frame, tail, names, self._table)
                 checked = checker.apply(frame) if checker is not None else frame
+                # Arrow's allocator keeps freed blocks for reuse; a long replay holds the
+                # process at its peak, so hand back what the frames read so far no longer use
+                pool.release_unused()
                 if len(checked):
                     report.rows_delivered += len(checked)
                     yield checked
@@ -252,40 +259,47 @@ class _Feed:
             report.emit_warnings()
 
 
-class _ValueCache:
-    """Shared immutable `Price`/`Quantity` objects by raw value, one table per precision.
+class _Values(dict[int, _V]):
+    """Shared immutable `Price`/`Quantity` objects of one precision by raw value.
 
     Prices on a tick grid repeat constantly; building each once roughly doubles the rate of
-    `Bar` construction. Each table is bounded (cleared when full) so memory stays flat.
+    `Bar` construction. A hit is a plain subscript (``table[raw]``, no call into Python); a
+    miss builds the value in `__missing__`. The table is bounded (cleared when full) so
+    memory stays flat.
     """
 
+    __slots__ = ("_kind", "_precision")
+
+    def __init__(self, kind: type[_V], precision: int) -> None:
+        super().__init__()
+        self._kind: type[_V] = kind
+        self._precision = precision
+
+    def __missing__(self, raw: int) -> _V:
+        if len(self) >= _VALUE_CACHE_LIMIT:
+            self.clear()
+        value: _V = self._kind.from_raw(raw, self._precision)
+        self[raw] = value
+        return value
+
+
+class _ValueCache:
+    """The `_Values` tables of one feed pass, one per kind and precision."""
+
     def __init__(self) -> None:
-        self._prices: dict[int, dict[int, Price]] = {}
-        self._sizes: dict[int, dict[int, Quantity]] = {}
+        self._prices: dict[int, _Values[Price]] = {}
+        self._sizes: dict[int, _Values[Quantity]] = {}
 
-    def prices(self, precision: int) -> dict[int, Price]:
-        """The table of one precision; look up with ``.get(raw)``, fill with `price`."""
-        return self._prices.setdefault(precision, {})
-
-    def sizes(self, precision: int) -> dict[int, Quantity]:
-        return self._sizes.setdefault(precision, {})
-
-    def price(self, raw: int, precision: int) -> Price:
-        table = self.prices(precision)
-        found = table.get(raw)
+    def prices(self, precision: int) -> _Values[Price]:
+        found = self._prices.get(precision)
         if found is None:
-            if len(table) >= _VALUE_CACHE_LIMIT:
-                table.clear()
-            found = table[raw] = Price.from_raw(raw, precision)
+            found = self._prices[precision] = _Values(Price, precision)
         return found
 
-    def size(self, raw: int, precision: int) -> Quantity:
-        table = self.sizes(precision)
-        found = table.get(raw)
+    def sizes(self, precision: int) -> _Values[Quantity]:
+        found = self._sizes.get(precision)
         if found is None:
-            if len(table) >= _VALUE_CACHE_LIMIT:
-                table.clear()
-            found = table[raw] = Quantity.from_raw(raw, precision)
+            found = self._sizes[precision] = _Values(Quantity, precision)
         return found
 
 
@@ -314,38 +328,53 @@ class BarFeed(_Feed):
     def iter_bars(self) -> Iterator[Bar]:
         """`Bar` objects in feed order, ``ts_init == ts_event`` (the bar close)."""
         cache = _ValueCache()
-        # per instrument index: its bar type, price table and precisions (the hot loop below
-        # does one dict lookup per value and calls `cache` only for a value it has not seen)
-        kinds: list[tuple[BarType, dict[int, Price], dict[int, Quantity], int, int]] = []
-        price, size = cache.price, cache.size
+        # per instrument index: its bar type, price table and size precision. Prices come
+        # from the table (a tick grid repeats them); volumes hardly repeat, so each is built
+        # directly, which is cheaper than a table that keeps missing.
+        kinds: list[tuple[BarType, _Values[Price], int]] = []
+        volume_of = Quantity.from_raw
+        new, set_raw, set_precision = unchecked_builders()
         for chunk in self.iter_bar_arrays():
             while len(kinds) < len(chunk.instrument_ids):
                 index = len(kinds)
                 pp = self._table.price_precision(index)
                 sp = self._table.size_precision(index)
                 bar_type = self.bar_type(chunk.instrument_ids[index])
-                kinds.append((bar_type, cache.prices(pp), cache.sizes(sp), pp, sp))
-            for iid, ts, o, h, low, c, v in zip(
-                chunk.instrument_index.tolist(),
-                chunk.ts_event.tolist(),
-                chunk.open.tolist(),
-                chunk.high.tolist(),
-                chunk.low.tolist(),
-                chunk.close.tolist(),
-                chunk.volume.tolist(),
-                strict=True,
-            ):
-                bar_type, prices, sizes, pp, sp = kinds[iid]
-                yield Bar(
-                    bar_type=bar_type,
-                    open=prices.get(o) or price(o, pp),
-                    high=prices.get(h) or price(h, pp),
-                    low=prices.get(low) or price(low, pp),
-                    close=prices.get(c) or price(c, pp),
-                    volume=sizes.get(v) or size(v, sp),
-                    ts_event=ts,
-                    ts_init=ts,
-                )
+                kinds.append((bar_type, cache.prices(pp), sp))
+            # the readers refused negative volumes already; checked again for the whole chunk
+            # (cheap, vectorised), a volume is then built without the per-value checks
+            checked = not len(chunk.volume) or int(chunk.volume.min()) >= 0
+            # rows become Python ints a slice at a time: a whole chunk of them would hold
+            # tens of MB for as long as the chunk is being replayed
+            for first in range(0, len(chunk.ts_event), _ROWS_PER_SLICE):
+                cut = slice(first, first + _ROWS_PER_SLICE)
+                for iid, ts, o, h, low, c, v in zip(
+                    chunk.instrument_index[cut].tolist(),
+                    chunk.ts_event[cut].tolist(),
+                    chunk.open[cut].tolist(),
+                    chunk.high[cut].tolist(),
+                    chunk.low[cut].tolist(),
+                    chunk.close[cut].tolist(),
+                    chunk.volume[cut].tolist(),
+                    strict=True,
+                ):
+                    bar_type, prices, sp = kinds[iid]
+                    if checked:
+                        volume = new(Quantity)
+                        set_raw(volume, v)
+                        set_precision(volume, sp)
+                    else:
+                        volume = volume_of(v, sp)
+                    yield Bar(
+                        bar_type=bar_type,
+                        open=prices[o],
+                        high=prices[h],
+                        low=prices[low],
+                        close=prices[c],
+                        volume=volume,
+                        ts_event=ts,
+                        ts_init=ts,
+                    )
 
     def __iter__(self) -> Iterator[Bar]:
         return self.iter_bars()
@@ -389,8 +418,8 @@ class TradeTickFeed(_Feed):
                     trade = f"{ts}-{seq}"
                 yield TradeTick(
                     instrument_id=ids[iid],
-                    price=cache.price(px, self._table.price_precision(iid)),
-                    size=cache.size(qty, self._table.size_precision(iid)),
+                    price=cache.prices(self._table.price_precision(iid))[px],
+                    size=cache.sizes(self._table.size_precision(iid))[qty],
                     aggressor_side=_SIDES[side],
                     trade_id=TradeId(trade),
                     ts_event=ts,

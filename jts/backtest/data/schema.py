@@ -166,7 +166,7 @@ class ReadOptions:
     repair: bool = False
     gaps: GapPolicy = GapPolicy.WARN
     outside_sessions: SessionPolicy = SessionPolicy.KEEP
-    chunk_rows: int = 65_536
+    chunk_rows: int = 16_384  # a few MB of arrays in flight; larger chunks save little time
 
     def __post_init__(self) -> None:
         if self.instrument is not None and not isinstance(self.instrument, InstrumentId):

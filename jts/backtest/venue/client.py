@@ -62,6 +62,7 @@ from jts.matching.results import (
     Triggered,
     Updated,
 )
+from jts.matching.sessions import SessionRules
 from jts.ports.calendar import TradingCalendar
 from jts.ports.costs import CostModel
 from jts.ports.execution import ExecutionEvent, ExecutionEventSink
@@ -101,6 +102,7 @@ class SimulatedVenue:
         self._venue = Venue(venue)
         self._sink: ExecutionEventSink | None = None
         self._engines: dict[InstrumentId, MatchingEngine] = {}
+        self._rules = SessionRules(calendar)  # shared by the engines: days worked out once
         self._ledger = VenueLedger(self._account_id)
         self._rejected: dict[str, SubmitOrder] = {}
 
@@ -131,7 +133,7 @@ class SimulatedVenue:
         engine = self._engines.get(instrument_id)
         if engine is None:
             instrument = self._instruments(instrument_id)
-            engine = MatchingEngine(instrument, self._config, self._calendar)
+            engine = MatchingEngine(instrument, self._config, self._calendar, rules=self._rules)
             self._engines[instrument_id] = engine
         return engine
 
@@ -170,7 +172,7 @@ class SimulatedVenue:
     # ---- commands -----------------------------------------------------------------------------
     def submit_order(self, command: SubmitOrder) -> None:
         init = command.order
-        order_id = str(init.client_order_id)
+        order_id: str = init.client_order_id  # a str already: no copy to keep per order
         if self._ledger.get(order_id) is not None or order_id in self._rejected:
             raise DuplicateOrderError(
                 f"client order id {order_id} was already submitted to {self._account_id}"
@@ -210,13 +212,13 @@ class SimulatedVenue:
         return None
 
     def modify_order(self, command: ModifyOrder) -> None:
-        order = self._ledger.get(str(command.client_order_id))
+        order = self._ledger.get(command.client_order_id)
         if order is None:
             self._emit(OrderModifyRejected, command, reason=self._unknown(command))
             return
         engine = self.engine(order.init.instrument_id)
         results = engine.modify(
-            str(command.client_order_id),
+            command.client_order_id,
             self._clock.timestamp_ns(),
             quantity=command.quantity,
             price=command.price,
@@ -225,14 +227,12 @@ class SimulatedVenue:
         self._publish(engine, results)
 
     def cancel_order(self, command: CancelOrder) -> None:
-        order = self._ledger.get(str(command.client_order_id))
+        order = self._ledger.get(command.client_order_id)
         if order is None:
             self._emit(OrderCancelRejected, command, reason=self._unknown(command))
             return
         engine = self.engine(order.init.instrument_id)
-        self._publish(
-            engine, engine.cancel(str(command.client_order_id), self._clock.timestamp_ns())
-        )
+        self._publish(engine, engine.cancel(command.client_order_id, self._clock.timestamp_ns()))
 
     def _unknown(self, command: ModifyOrder | CancelOrder) -> str:
         order_id = command.client_order_id
@@ -252,7 +252,7 @@ class SimulatedVenue:
                 and init.strategy_id == command.strategy_id
                 and (command.order_side is None or init.side is command.order_side)
             ):
-                self._publish(engine, engine.cancel(str(init.client_order_id), now))
+                self._publish(engine, engine.cancel(init.client_order_id, now))
 
     # ---- reports ------------------------------------------------------------------------------
     async def order_status_reports(
@@ -272,9 +272,10 @@ class SimulatedVenue:
 
     # ---- results -> events --------------------------------------------------------------------
     def _send(self, event: ExecutionEvent) -> None:
-        if self._sink is None:
+        sink = self._sink
+        if sink is None:
             raise StateError(f"simulated venue {self._account_id} is not bound to a kernel")
-        self._sink(event)
+        sink(event)
 
     def _emit(
         self, kind: type[OrderEvent], source: SubmitOrder | ModifyOrder | CancelOrder, **fields: Any
@@ -305,6 +306,11 @@ class SimulatedVenue:
         command: SubmitOrder | None = None,
     ) -> None:
         for result in results:
+            if type(result) is Filled:  # the common answer to data, dispatched first
+                order = self._ledger.get(result.order_id)
+                assert order is not None  # the engine only knows orders the ledger holds
+                self._send(self._fill(engine.instrument, order, result, self._clock.timestamp_ns()))
+                continue
             if isinstance(result, Rejected):
                 assert command is not None  # only a submission is rejected
                 self._rejected[result.order_id] = command
@@ -320,9 +326,21 @@ class SimulatedVenue:
 
     def _accept(self, command: SubmitOrder) -> None:
         now = self._clock.timestamp_ns()
-        order = VenueOrder(command.order, self._ids.venue_order_id(), now)
+        init = command.order
+        order = VenueOrder(init, self._ids.venue_order_id(), now)
         self._ledger.add(order)
-        self._send(OrderAccepted(venue_order_id=order.venue_order_id, **self._ids_of(order, now)))
+        self._send(
+            OrderAccepted(  # fields spelled out: this runs for every order
+                venue_order_id=order.venue_order_id,
+                trader_id=init.trader_id,
+                strategy_id=init.strategy_id,
+                instrument_id=init.instrument_id,
+                client_order_id=init.client_order_id,
+                account_id=self._account_id,
+                ts_event=now,
+                ts_init=now,
+            )
+        )
 
     def _ids_of(self, order: VenueOrder, now: int) -> dict[str, Any]:
         init = order.init
@@ -338,12 +356,13 @@ class SimulatedVenue:
 
     def _apply(self, instrument: Instrument, order: VenueOrder, result: MatchResult) -> None:
         now = self._clock.timestamp_ns()
+        if isinstance(result, Filled):
+            self._send(self._fill(instrument, order, result, now))
+            return
         ids = self._ids_of(order, now)
         venue_id = order.venue_order_id
         event: OrderEvent
-        if isinstance(result, Filled):
-            event = self._fill(instrument, order, result, now)
-        elif isinstance(result, Triggered):
+        if isinstance(result, Triggered):
             if order.status is OrderStatus.ACCEPTED:
                 order.status = OrderStatus.TRIGGERED
             order.ts_last = now
@@ -394,7 +413,13 @@ class SimulatedVenue:
             commission=self._costs.commission(instrument, init.side, price, qty, now),
             tax=self._costs.tax(instrument, init.side, price, qty, now),
             liquidity_side=result.liquidity,
-            **self._ids_of(order, now),
+            trader_id=init.trader_id,
+            strategy_id=init.strategy_id,
+            instrument_id=init.instrument_id,
+            client_order_id=init.client_order_id,
+            account_id=self._account_id,
+            ts_event=now,
+            ts_init=now,
         )
         self._ledger.record_fill(order, fill)
         return fill

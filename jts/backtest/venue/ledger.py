@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Final
+
+import msgspec
 
 from jts.domain.enums import OrderStatus, PositionSide
 from jts.domain.events_order import OrderFilled, OrderInitialized
@@ -26,26 +29,32 @@ from jts.domain.values import Price, Quantity
 __all__ = ["VenueLedger", "VenueOrder"]
 
 
+_NO_QUANTITY: Final = Quantity.zero(0)  # a placeholder default: `__post_init__` sets the field
+
+
 def _exact(value: Price | Quantity) -> Fraction:
     return Fraction(value.raw, 10**value.precision)
 
 
-@dataclass(slots=True)
-class VenueOrder:
+class VenueOrder(msgspec.Struct):
     """The venue's record of one accepted order. ``notional`` is the exact sum of
-    ``price x quantity`` over its fills, as raw units at ``notional_precision``."""
+    ``price x quantity`` over its fills, as raw units at ``notional_precision``.
+
+    A msgspec struct (one is made per order, at a fraction of a dataclass's cost); the terms
+    (``quantity``, ``price``, ``trigger_price``), ``filled`` and ``ts_last`` start from
+    ``init`` and ``ts_accepted`` whatever is given for them."""
 
     init: OrderInitialized
     venue_order_id: VenueOrderId
     ts_accepted: int
     status: OrderStatus = OrderStatus.ACCEPTED
-    quantity: Quantity = field(init=False)
-    price: Price | None = field(init=False)
-    trigger_price: Price | None = field(init=False)
-    filled: Quantity = field(init=False)
+    quantity: Quantity = _NO_QUANTITY
+    price: Price | None = None
+    trigger_price: Price | None = None
+    filled: Quantity = _NO_QUANTITY
     notional: int = 0
     notional_precision: int = 0
-    ts_last: int = field(init=False)
+    ts_last: int = 0
     reason: str = ""
 
     def __post_init__(self) -> None:

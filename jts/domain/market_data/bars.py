@@ -197,7 +197,10 @@ class BarType(msgspec.Struct, frozen=True, cache_hash=True):
         return cls(instrument_id, spec, _member(AggregationSource, source, text))
 
 
-class Bar(Message, frozen=True, kw_only=True):
+# ``gc=False``: a bar holds only immutable values (no container, nothing that can point back at
+# it), so it can never be part of a reference cycle; a backtest makes millions, and the collector
+# need not track them.
+class Bar(Message, frozen=True, kw_only=True, gc=False):
     """Open, high, low, close and volume of one bar; ``ts_event`` is the bar's close time.
 
     Construction (and decoding) checks that the prices are positive and consistent:

@@ -7,21 +7,31 @@ event-driven backtest, at millions of bars per second, and parameter sweeps shar
                                  {"fast": 12}, commission=Decimal(0), tax=Decimal(0))
     result.fills, result.equity, result.analysis().stats
 
-Modules: `market` (what the venue and the risk engine know per bar), `costs` (exact integer
-fees), `loop` (the compiled state machine), `backtest` (the public entry point).
+Several instruments (``universe a, b``) trade on one account: pass a list of `VectorBars`.
+
+Modules: `bars` (the input), `market` (what the venue and the risk engine know per bar),
+`grid` (tick tables), `costs` (exact integer fees), `rows` (instruments merged in time
+order), `kernels` (every compiled function), `loop` (the state machine's contract),
+`equity` (the curve from the fills), `backtest` (the public entry points), `result`,
+`records` (the event engine's orders, fills and signals from a recording run), `sweep`
+(many parameter sets, shared work).
 """
 
 from jts.dsl.vector.backtest import (
-    VectorBars,
-    VectorFill,
-    VectorOverflowError,
-    VectorResult,
+    Dataset,
     VectorUnsupportedError,
     backtest_vectorised,
     check_supported,
+    prepare,
+    run_prepared,
 )
+from jts.dsl.vector.bars import VectorBars
+from jts.dsl.vector.loop import VectorOverflowError
+from jts.dsl.vector.result import RunLog, VectorFill, VectorResult
 
 __all__ = [
+    "Dataset",
+    "RunLog",
     "VectorBars",
     "VectorFill",
     "VectorOverflowError",
@@ -29,4 +39,6 @@ __all__ = [
     "VectorUnsupportedError",
     "backtest_vectorised",
     "check_supported",
+    "prepare",
+    "run_prepared",
 ]

@@ -2,64 +2,107 @@
 event-driven backtest (`jts.backtest.runner.run_backtest`) produces them.
 
 Three stages: the signals come from `jts.dsl.signals.evaluate` (numpy, the same evaluator the
-streaming strategy is held to bit for bit); the venue's and the risk engine's per-bar facts
-from `jts.dsl.vector.market`; the fills and the equity curve from the compiled loop in
-`jts.dsl.vector.loop`. Statistics are `jts.analytics.analyse` over the result, as the
+streaming strategy is held to bit for bit), one instrument at a time; the venue's and the risk
+engine's per-bar facts from `jts.dsl.vector.market`, merged over the instruments into one
+time-ordered stream (`jts.dsl.vector.rows`); the fills and the equity curve from the compiled
+loop (`jts.dsl.vector.loop`). Statistics are `jts.analytics.analyse` over the result, as the
 event-driven engine computes them.
 
-What the vectorised path cannot reproduce it refuses with `VectorUnsupportedError`, naming
-the feature, rather than silently differ (see `check_supported`): stops, risk-based sizing,
-several instruments, shorting allowed, non-default risk limits, slippage, latency, volume
-caps, instruments off the whole-won grid, venues other than KRX.
+`prepare` does the parameter-free work once (a sweep reuses it for every combination);
+`run_prepared` runs one set of parameters on it. What the vectorised path cannot reproduce it
+refuses with `VectorUnsupportedError` naming the feature (see `check_supported`): risk limits
+other than the defaults (shorting may be allowed), venues other than KRX, instruments off the
+whole-won grid or without daily limits.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from jts.analytics import Analysis, Fill, RoundTrip, analyse
 from jts.calendar import XkrxCalendar
 from jts.core.errors import InvalidInputError
-from jts.domain.enums import OrderSide
 from jts.domain.identifiers import KRX, NXT
 from jts.domain.instruments import Instrument
-from jts.domain.market_data import BarAggregation
-from jts.domain.values import KRW, Money, Price, Quantity, Rounding
+from jts.domain.market_data import BarAggregation, BarSpecification
+from jts.domain.values import KRW, Money
 from jts.dsl.errors import DslRuntimeError
-from jts.dsl.program import Program, SizeEquityPercent, SizeRisk, SizeShares, SizeValue
+from jts.dsl.program import (
+    Program,
+    SizeEquityPercent,
+    SizeRisk,
+    SizeShares,
+    SizeValue,
+    resolve_scalar,
+)
 from jts.dsl.signals import BarArrays, Signals, evaluate
+from jts.dsl.streaming.sizing import Sizer
+from jts.dsl.streaming.stops import StopRules
+from jts.dsl.typed import SessionRange, TExpr
+from jts.dsl.vector.bars import VectorBars
 from jts.dsl.vector.costs import VectorCosts, tax_rates_by_day
-from jts.dsl.vector.loop import (
-    ERR_OVERFLOW,
+from jts.dsl.vector.grid import GridTables, grid_tables
+from jts.dsl.vector.kernels import (
+    D_CLOSE,
+    D_EQUITY,
+    D_HIGH,
+    D_KIND,
+    D_LEVELS,
+    D_LOW,
+    D_ROW,
+    D_SIDE,
+    O_A,
+    O_B,
+    O_END,
+    O_ENTRY,
+    O_QTY,
+    O_ROW,
+    O_SIDE,
+    O_STATUS,
+    S_HAS,
     SIZE_EQUITY,
+    SIZE_RISK,
     SIZE_SHARES,
     SIZE_VALUE,
-    run_loop,
+    STOP_DISTANCE,
+    STOP_PERCENT,
 )
-from jts.dsl.vector.market import Market, prepare_market
+from jts.dsl.vector.loop import LoopOutput, StopSpec, VectorOverflowError, run_rows
+from jts.dsl.vector.market import limit_table, session_table
+from jts.dsl.vector.result import RunLog, VectorResult
+from jts.dsl.vector.rows import RowPlan, Rows, plan_rows
 from jts.kernel.risk.limits import RiskLimits
+from jts.matching.engine import has_daily_limits
 from jts.ports.calendar import TradingCalendar
 
 __all__ = [
-    "VectorBars",
-    "VectorFill",
+    "Dataset",
+    "FillModeText",
     "VectorOverflowError",
-    "VectorResult",
     "VectorUnsupportedError",
     "backtest_vectorised",
     "check_supported",
+    "prepare",
+    "run_prepared",
 ]
 
 IntArray = npt.NDArray[np.int64]
 FillModeText = Literal["next-open", "close"]
+_STOP_KINDS = ("stop_loss", "take_profit", "trailing_stop")
+
+
+@functools.cache
+def default_calendar() -> XkrxCalendar:
+    """One XKRX calendar per process: building its tables takes seconds, and a built calendar
+    answers every later question (`jts backtest` keeps one on disk too)."""
+    return XkrxCalendar()
 
 
 class VectorUnsupportedError(DslRuntimeError):
@@ -67,256 +110,175 @@ class VectorUnsupportedError(DslRuntimeError):
     names the feature. Run it event-driven (`jts backtest`) instead."""
 
 
-class VectorOverflowError(DslRuntimeError):
-    """An amount left the exact int64 range (the message names the bar)."""
-
-
-@dataclass(frozen=True, slots=True)
-class VectorBars:
-    """One instrument's bars: close times (int ns UTC, increasing) and raw prices/volumes at
-    the instrument's precisions, as the data files hold them."""
-
-    instrument: Instrument
-    ts: IntArray
-    open: IntArray
-    high: IntArray
-    low: IntArray
-    close: IntArray
-    volume: IntArray
-
-    @classmethod
-    def of(
-        cls,
-        instrument: Instrument,
-        *,
-        ts: Any,
-        open: Any,
-        high: Any,
-        low: Any,
-        close: Any,
-        volume: Any,
-    ) -> VectorBars:
-        """Validate: 1-D int arrays of one length, positive prices, increasing timestamps."""
-        fields = {"ts": ts, "open": open, "high": high, "low": low, "close": close}
-        arrays: dict[str, IntArray] = {}
-        length: int | None = None
-        for name, raw in {**fields, "volume": volume}.items():
-            array = np.ascontiguousarray(raw)
-            if array.ndim != 1 or array.dtype.kind not in "iu":
-                raise InvalidInputError(
-                    f"bar field {name!r} must be a 1-D integer array, got {array.dtype} "
-                    f"of shape {array.shape}"
-                )
-            array = array.astype(np.int64)
-            if length is not None and array.shape[0] != length:
-                raise InvalidInputError(
-                    f"bar field {name!r} has {array.shape[0]} values, 'ts' has {length}"
-                )
-            length = array.shape[0]
-            arrays[name] = array
-        for name in ("open", "high", "low", "close"):
-            if length and int(arrays[name].min()) <= 0:
-                bad = int(np.argmin(arrays[name]))
-                raise InvalidInputError(f"bar field {name!r} is not positive at index {bad}")
-        if length and (np.diff(arrays["ts"]) <= 0).any():
-            bad = int(np.argmax(np.diff(arrays["ts"]) <= 0)) + 1
-            raise InvalidInputError(f"ts must increase; it does not at index {bad}")
-        return cls(instrument, **arrays)
-
-    def __len__(self) -> int:
-        return int(self.ts.shape[0])
-
-    def signal_arrays(self) -> BarArrays:
-        """The float bar fields the signal evaluator reads (``Price.as_float`` of each)."""
-        scale_p = 10.0**self.instrument.price_precision
-        scale_v = 10.0**self.instrument.size_precision
-        return BarArrays.of(
-            open=self.open / scale_p,
-            high=self.high / scale_p,
-            low=self.low / scale_p,
-            close=self.close / scale_p,
-            volume=self.volume / scale_v,
-            ts=self.ts,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class VectorFill:
-    """One execution, exact: raw price and quantity at the instrument's precisions, commission
-    and tax in won."""
-
-    ts_event: int
-    side: OrderSide
-    quantity: int
-    price: int
-    commission: int
-    tax: int
-
-
-@dataclass(frozen=True, slots=True)
-class VectorResult:
-    """Fills (also as arrays), the equity curve (one int per distinct bar time), the signals
-    and the statistics."""
-
-    instrument: Instrument
-    fill_ts: IntArray
-    fill_side: IntArray  # +1 buy, -1 sell
-    fill_qty: IntArray
-    fill_px: IntArray
-    fill_commission: IntArray
-    fill_tax: IntArray
-    timestamps: IntArray
-    equity: IntArray
-    signals: Signals
-    params: Mapping[str, Decimal]
-    _analysis: list[Analysis] = field(default_factory=list, repr=False, compare=False)
-
-    @property
-    def fills(self) -> list[VectorFill]:
-        return [
-            VectorFill(int(t), OrderSide.BUY if s > 0 else OrderSide.SELL, int(q), int(p),
-                       int(c), int(x))
-            for t, s, q, p, c, x in zip(
-                self.fill_ts, self.fill_side, self.fill_qty, self.fill_px,
-                self.fill_commission, self.fill_tax, strict=True,
-            )
-        ]  # fmt: skip
-
-    @property
-    def final_equity(self) -> int:
-        return int(self.equity[-1]) if len(self.equity) else 0
-
-    def round_trips(self) -> list[RoundTrip]:
-        """Flat-to-flat trades, gross of costs (as `round_trips_from_position_events`)."""
-        inst = self.instrument
-        trips: list[RoundTrip] = []
-        pos = 0
-        opened = 0
-        cost = Fraction(0)
-        peak = 0
-        realized = Fraction(0)
-        bought = Fraction(0)
-        sold = Fraction(0)
-        bought_qty = sold_qty = 0
-        scale = Fraction(10) ** inst.price_precision
-        for fill in self.fills:
-            signed = fill.quantity if fill.side is OrderSide.BUY else -fill.quantity
-            price = Fraction(fill.price) / scale
-            if pos == 0:
-                opened, cost, peak = fill.ts_event, Fraction(0), 0
-                realized, bought, sold, bought_qty, sold_qty = (Fraction(0),) * 3 + (0, 0)
-                entry_side = fill.side
-            if (signed > 0) == (pos >= 0):  # opening or adding
-                cost += price * abs(signed)
-            else:
-                average = cost / abs(pos)
-                realized += (price - average) * abs(signed) * (1 if pos > 0 else -1)
-                cost -= average * abs(signed)
-            if fill.side is OrderSide.BUY:
-                bought += price * fill.quantity
-                bought_qty += fill.quantity
-            else:
-                sold += price * fill.quantity
-                sold_qty += fill.quantity
-            pos += signed
-            peak = max(peak, abs(pos))
-            if pos == 0:
-                opening, closing = (bought, sold) if entry_side is OrderSide.BUY else (sold, bought)
-                o_qty, c_qty = (
-                    (bought_qty, sold_qty)
-                    if entry_side is OrderSide.BUY
-                    else (sold_qty, bought_qty)
-                )
-                trips.append(
-                    RoundTrip(
-                        instrument_id=str(inst.id),
-                        side=entry_side,
-                        quantity=Quantity.from_raw(peak, inst.size_precision),
-                        entry_ns=opened,
-                        exit_ns=fill.ts_event,
-                        entry_price=_decimal(opening / o_qty),
-                        exit_price=_decimal(closing / c_qty),
-                        pnl=Money.from_decimal(
-                            _decimal(realized), inst.quote_currency, Rounding.DOWN
-                        ),
-                    )
-                )
-        return trips
-
-    def analysis(self, *, risk_free: float = 0.0, periods_per_year: int = 252) -> Analysis:
-        """`jts.analytics.analyse` over the curve, the round trips and the fills."""
-        if not self._analysis:
-            inst = self.instrument
-            fills = [
-                Fill(f.ts_event, str(inst.id), f.side,
-                     Quantity.from_raw(f.quantity, inst.size_precision),
-                     Price.from_raw(f.price, inst.price_precision))
-                for f in self.fills
-            ]  # fmt: skip
-            self._analysis.append(
-                analyse(
-                    self.timestamps,
-                    self.equity,
-                    trades=self.round_trips(),
-                    fills=fills,
-                    risk_free=risk_free,
-                    periods_per_year=periods_per_year,
-                )
-            )
-        return self._analysis[0]
-
-
-def _decimal(value: Fraction) -> Decimal:
-    return Decimal(value.numerator) / Decimal(value.denominator)
-
-
 def check_supported(
     program: Program,
-    instrument: Instrument,
+    instruments: Instrument | Sequence[Instrument],
     risk_limits: RiskLimits | None = None,
 ) -> None:
     """Refuse, before any work, what the vectorised path would not reproduce exactly."""
-    if program.stops:
-        kinds = ", ".join(s.kind.replace("_", " ") for s in program.stops)
+    chosen = [instruments] if isinstance(instruments, Instrument) else list(instruments)
+    if not chosen:
+        raise InvalidInputError("the vectorised backtest needs the bars of an instrument")
+    ids = sorted(str(i.id) for i in chosen)
+    if len(set(ids)) != len(ids):
+        raise InvalidInputError(f"an instrument's bars are given twice: {', '.join(ids)}")
+    if program.universe and sorted(map(str, program.universe)) != ids:
         raise VectorUnsupportedError(
-            f"the vectorised backtest does not model stops yet ({kinds}); run this strategy "
-            "event-driven"
+            f"the bars are for {', '.join(ids)}, the strategy trades "
+            f"{', '.join(sorted(map(str, program.universe)))}"
         )
-    if isinstance(program.sizing, SizeRisk):
-        raise VectorUnsupportedError(
-            "the vectorised backtest does not model 'size risk ... per ...' (a float divisor "
-            "needs exact rational sizing); run this strategy event-driven"
-        )
-    if len(program.universe) > 1:
-        raise VectorUnsupportedError(
-            f"the vectorised backtest runs one instrument; this strategy trades "
-            f"{len(program.universe)} ({', '.join(map(str, program.universe))}) on one account"
-        )
-    if program.universe and program.universe[0] != instrument.id:
-        raise VectorUnsupportedError(
-            f"the bars are for {instrument.id}, the strategy trades {program.universe[0]}"
-        )
-    if instrument.venue not in (KRX, NXT) or instrument.quote_currency != KRW:
-        raise VectorUnsupportedError(
-            f"the vectorised backtest models KRX instruments in KRW only, not {instrument.id}"
-        )
-    if instrument.price_precision != 0 or instrument.size_precision != 0:
-        raise VectorUnsupportedError(
-            f"{instrument.id}: prices and sizes must be whole numbers (precision 0), got "
-            f"{instrument.price_precision} and {instrument.size_precision}"
-        )
+    for instrument in chosen:
+        if instrument.venue not in (KRX, NXT) or instrument.quote_currency != KRW:
+            raise VectorUnsupportedError(
+                f"the vectorised backtest models KRX instruments in KRW only, not {instrument.id}"
+            )
+        if instrument.price_precision != 0 or instrument.size_precision != 0:
+            raise VectorUnsupportedError(
+                f"{instrument.id}: prices and sizes must be whole numbers (precision 0), got "
+                f"{instrument.price_precision} and {instrument.size_precision}"
+            )
+        if not has_daily_limits(instrument):
+            raise VectorUnsupportedError(
+                f"{instrument.id}: the vectorised backtest models instruments with KRX daily "
+                f"limits (stocks, ETFs, ETNs), not a {instrument.kind.value}"
+            )
     if isinstance(program.sizing, SizeValue) and program.sizing.currency != KRW:
         raise VectorUnsupportedError(
-            f"'size ... {program.sizing.currency}' cannot size {instrument.id}, priced in KRW"
+            f"'size ... {program.sizing.currency}' cannot size instruments priced in KRW"
         )
-    if risk_limits is not None and risk_limits != RiskLimits():
+    if risk_limits is not None and dataclasses.replace(risk_limits, allow_short=False) != (
+        RiskLimits()
+    ):
+        changed = [
+            f.name
+            for f in dataclasses.fields(RiskLimits)
+            if f.name != "allow_short"
+            and getattr(risk_limits, f.name) != getattr(RiskLimits(), f.name)
+        ]
         raise VectorUnsupportedError(
-            "the vectorised backtest models the default risk limits only (no shorting, buying "
-            f"power, daily limits); got {risk_limits}"
+            "the vectorised backtest models the default risk limits (optionally with shorting "
+            f"allowed); these differ: {', '.join(changed)}"
         )
+
+
+def _interval(program: Program, bar_spec: BarSpecification | None) -> BarSpecification:
+    spec = bar_spec or program.bar_spec
+    if spec is None:
+        raise DslRuntimeError(
+            "the program has no 'bars' line: pass the bar specification (bar_spec=...)"
+        )
+    if spec.aggregation is BarAggregation.DAY and (
+        program.time_rules.any or _has_session_range(program)
+    ):
+        raise DslRuntimeError(
+            f"the program has time rules or a time window, which need intraday bars, but the "
+            f"bars are {spec}"
+        )
+    return spec
+
+
+def _has_session_range(program: Program) -> bool:
+    def walk(node: object) -> bool:
+        if isinstance(node, SessionRange):
+            return True
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            return any(walk(getattr(node, f.name)) for f in dataclasses.fields(node))
+        if isinstance(node, tuple):
+            return any(walk(item) for item in node)
+        return False
+
+    roots: list[TExpr] = [let.value for let in program.lets]
+    roots += [rule.condition for rule in program.rules]
+    roots += [stop.distance for stop in program.stops if stop.distance is not None]
+    if isinstance(program.sizing, SizeRisk):
+        roots.append(program.sizing.per)
+    return any(walk(root) for root in roots)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Everything about the bars that no parameter changes: the instruments (in id order),
+    their bars and float fields, the merged rows, the per-day session and limit tables, the
+    fee tables and the tick tables."""
+
+    instruments: tuple[Instrument, ...]
+    bars: tuple[VectorBars, ...]
+    arrays: tuple[BarArrays, ...]
+    plan: RowPlan
+    interval_ns: int
+    sessions: IntArray  # [day, S_*]
+    limits: IntArray  # [instrument, day, L_*]
+    commission: IntArray  # per instrument: (num, den)
+    tax_table: IntArray  # [instrument, day, (trans num, den, rural num, den)]
+    lots: IntArray  # per instrument: (lot, minimum quantity)
+    grid: GridTables
+
+
+def prepare(
+    program: Program,
+    bars: VectorBars | Sequence[VectorBars],
+    *,
+    commission: Decimal | None = None,
+    tax: Decimal | None = None,
+    calendar: TradingCalendar | None = None,
+    risk_limits: RiskLimits | None = None,
+    bar_spec: BarSpecification | None = None,
+) -> Dataset:
+    """Check the program against the bars and compute the parameter-free facts once."""
+    given = [bars] if isinstance(bars, VectorBars) else list(bars)
+    check_supported(program, [b.instrument for b in given], risk_limits)
+    spec = _interval(program, bar_spec)
+    ordered = tuple(sorted(given, key=lambda b: str(b.instrument.id)))
+    calendar = calendar or default_calendar()
+    plan = plan_rows(ordered)
+    days = plan.base.days
+    instruments = tuple(b.instrument for b in ordered)
+    grid = grid_tables(instruments, days)
+    sessions = session_table(calendar, days)
+    n = len(ordered)
+    limits = np.stack(
+        [
+            limit_table(
+                b.instrument,
+                b.ts,
+                b.close,
+                bar_day=plan.bar_days[k],
+                sessions=sessions,
+                days=days,
+                grid=grid,
+                k=k,
+            )
+            for k, b in enumerate(ordered)
+        ]
+    )
+    rates = np.zeros((n, 2), dtype=np.int64)
+    taxes = np.zeros((n, max(len(days), 1), 4), dtype=np.int64)
+    taxes[:, :, 1] = 1
+    taxes[:, :, 3] = 1
+    lots = np.zeros((n, 2), dtype=np.int64)
+    on_session = sessions[: len(days), S_HAS] != 0
+    for k, instrument in enumerate(instruments):
+        costs = VectorCosts.build(instrument, calendar, commission, tax)
+        rates[k] = (costs.commission.num, costs.commission.den)
+        taxes[k, : len(days)] = tax_rates_by_day(costs, instrument, days, on_session)
+        lots[k] = (instrument.lot_size.raw, instrument.min_quantity.raw)
+    return Dataset(
+        instruments=instruments,
+        bars=ordered,
+        arrays=tuple(b.signal_arrays() for b in ordered),
+        plan=plan,
+        interval_ns=spec.interval_ns() if spec.is_time_aggregated else 0,
+        sessions=sessions,
+        limits=limits,
+        commission=rates,
+        tax_table=taxes,
+        lots=lots,
+        grid=grid,
+    )
 
 
 def _sizing(program: Program, values: Mapping[str, Decimal]) -> tuple[int, int, int]:
+    Sizer(program.sizing, values)  # the streaming strategy's checks, with its messages
     sizing = program.sizing
     if isinstance(sizing, SizeShares):
         mode, scalar = SIZE_SHARES, sizing.quantity
@@ -324,29 +286,93 @@ def _sizing(program: Program, values: Mapping[str, Decimal]) -> tuple[int, int, 
         mode, scalar = SIZE_VALUE, sizing.amount
     elif isinstance(sizing, SizeEquityPercent):
         mode, scalar = SIZE_EQUITY, sizing.percent
-    else:  # pragma: no cover - check_supported refuses it
-        raise VectorUnsupportedError("risk sizing")
-    from jts.dsl.program import resolve_scalar  # noqa: PLC0415 - keeps the import list short
-
+    else:
+        mode, scalar = SIZE_RISK, sizing.percent
     num, den = resolve_scalar(scalar, values).as_integer_ratio()
     return mode, num, den
 
 
-def _interval(program: Program) -> int:
-    spec = program.bar_spec
-    if spec is None:
-        raise VectorUnsupportedError(
-            "the program names no 'bars' statement; the vectorised backtest needs the bar "
-            "interval to know when each bar starts"
-        )
-    if spec.aggregation is BarAggregation.DAY:
-        raise VectorUnsupportedError("daily bars are not modelled by the vectorised backtest yet")
-    return spec.interval_ns() if spec.is_time_aggregated else 0
+def _stops(
+    program: Program, values: Mapping[str, Decimal], amount_row: Mapping[str, int]
+) -> tuple[StopSpec, StopSpec, StopSpec]:
+    rules = StopRules(program, values)  # checks the percents as the streaming strategy does
+    specs: list[StopSpec] = []
+    for kind in _STOP_KINDS:
+        if kind in rules.percents:
+            percent = rules.percents[kind]
+            specs.append(StopSpec(STOP_PERCENT, percent.numerator, percent.denominator))
+        elif kind in rules.distance_kinds:
+            specs.append(StopSpec(STOP_DISTANCE, row=amount_row[kind]))
+        else:
+            specs.append(StopSpec())
+    return specs[0], specs[1], specs[2]
+
+
+def run_prepared(
+    program: Program,
+    dataset: Dataset,
+    params: Mapping[str, object] | None = None,
+    *,
+    cash: Money | int = 100_000_000,
+    fill: FillModeText = "next-open",
+    allow_short: bool = False,
+    signals: Sequence[Signals] | None = None,
+    record: bool = False,
+) -> VectorResult:
+    """One run with ``params`` on a prepared data set (``signals`` per instrument, in the
+    data set's order, when already evaluated). ``record`` also logs every order and decision
+    (`VectorResult.log`), from which `jts.dsl.vector.records` rebuilds the event engine's
+    orders, fills and signals; it changes no fill."""
+    values = program.bind(params)
+    cash_raw = _cash_raw(cash)
+    if fill not in ("next-open", "close"):
+        raise InvalidInputError(f"fill must be 'next-open' or 'close', got {fill!r}")
+    if signals is None:
+        signals = [evaluate(program, arrays, values) for arrays in dataset.arrays]
+    rows = dataset.plan.rows(signals)
+    output = run_rows(
+        rows,
+        cash=cash_raw,
+        close_mode=fill == "close",
+        flatten=any(bool(s.flatten.any()) for s in signals),
+        allow_short=allow_short,
+        sizing=_sizing(program, values),
+        stops=_stops(program, values, rows.amount_row),
+        interval_ns=dataset.interval_ns,
+        sessions=dataset.sessions,
+        limits=dataset.limits,
+        commission=dataset.commission,
+        tax_table=dataset.tax_table,
+        lots=dataset.lots,
+        grid=dataset.grid,
+        record=record,
+    )
+    ts = rows.ts
+    if len(dataset.instruments) == 1:
+        timestamps, equity = ts, output.equity
+    else:  # one point per distinct time: the value after its last row
+        last = np.flatnonzero(np.append(ts[1:] != ts[:-1], True))
+        timestamps, equity = ts[last], output.equity[last]
+    return VectorResult(
+        instruments=dataset.instruments,
+        fill_ts=ts[output.fill_row],
+        fill_inst=rows.inst[output.fill_row].astype(np.int64),
+        fill_side=output.fill_side,
+        fill_qty=output.fill_qty,
+        fill_px=output.fill_px,
+        fill_commission=output.fill_commission,
+        fill_tax=output.fill_tax,
+        timestamps=timestamps,
+        equity=equity,
+        signals=tuple(signals),
+        params=values,
+        log=_run_log(dataset, rows, output) if record else None,
+    )
 
 
 def backtest_vectorised(
     program: Program,
-    bars: VectorBars,
+    bars: VectorBars | Sequence[VectorBars],
     params: Mapping[str, object] | None = None,
     *,
     cash: Money | int = 100_000_000,
@@ -355,62 +381,61 @@ def backtest_vectorised(
     tax: Decimal | None = None,
     calendar: TradingCalendar | None = None,
     risk_limits: RiskLimits | None = None,
-    signals: Signals | None = None,
-    market: Market | None = None,
-    tax_table: IntArray | None = None,
+    bar_spec: BarSpecification | None = None,
+    record: bool = False,
 ) -> VectorResult:
-    """Backtest ``program`` on ``bars`` with ``params``; the keywords mean what the fields
-    of `jts.backtest.engine.BacktestConfig` mean (``calendar`` defaults to XKRX).
-
-    ``signals`` and ``market`` may be passed in when already computed for these bars (a
-    sweep shares the market facts across every combination).
-    """
-    instrument = bars.instrument
-    check_supported(program, instrument, risk_limits)
+    """Backtest ``program`` on the bars of one instrument or several (one account) with
+    ``params``; the keywords mean what the fields of `jts.backtest.engine.BacktestConfig`
+    mean (``calendar`` defaults to XKRX; ``bar_spec`` is needed when the program has no
+    ``bars`` line); ``record`` logs orders and decisions (see `run_prepared`)."""
     values = program.bind(params)
-    cash_raw = _cash_raw(cash)
-    if fill not in ("next-open", "close"):
-        raise InvalidInputError(f"fill must be 'next-open' or 'close', got {fill!r}")
-    calendar = calendar or XkrxCalendar()
-    if signals is None:
-        signals = evaluate(program, bars.signal_arrays(), values)
-    if market is None:
-        market = prepare_market(instrument, bars.ts, bars.close, _interval(program), calendar)
-    costs = VectorCosts.build(instrument, calendar, commission, tax)
-    taxes = tax_rates_by_day(costs, instrument, market.days) if tax_table is None else tax_table
-    mode, num, den = _sizing(program, values)
-    n = len(bars)
-    busy = signals.enter_long | signals.exit_long | signals.enter_short | signals.exit_short
-    capacity = 2 * int(np.count_nonzero(busy | signals.flatten)) + 16  # <= 2 orders per bar
-    out = [np.empty(capacity, dtype=np.int64) for _ in range(6)]
-    equity = np.empty(n, dtype=np.int64)
-    count, error, where = run_loop(  # type: ignore[call-arg]
-        bars.ts, bars.open, bars.close,
-        signals.enter_long, signals.exit_long, signals.enter_short, signals.exit_short,
-        signals.flatten,
-        market.bar_start, market.first_ns, market.close_only, market.expiry,
-        market.lower, market.upper, market.risk_upper, market.day_index, taxes,
-        costs.commission.num, costs.commission.den, cash_raw, fill == "close",
-        mode, num, den, int(instrument.lot_size.raw), int(instrument.min_quantity.raw),
-        *out, equity,
-    )  # fmt: skip
-    if error:
-        at = dt.datetime.fromtimestamp(int(bars.ts[where]) / 1e9, dt.UTC).isoformat()
-        what = "an amount passed 2**62 won" if error == ERR_OVERFLOW else "too many open orders"
-        raise VectorOverflowError(f"vectorised backtest stopped at bar {where} ({at}): {what}")
-    fill_bar, side, qty, px, comm, tax_paid = (a[:count].copy() for a in out)
-    return VectorResult(
-        instrument=instrument,
-        fill_ts=bars.ts[fill_bar],
-        fill_side=side,
-        fill_qty=qty,
-        fill_px=px,
-        fill_commission=comm,
-        fill_tax=tax_paid,
-        timestamps=bars.ts.copy(),
-        equity=equity,
-        signals=signals,
-        params=values,
+    _cash_raw(cash)
+    dataset = prepare(
+        program,
+        bars,
+        commission=commission,
+        tax=tax,
+        calendar=calendar,
+        risk_limits=risk_limits,
+        bar_spec=bar_spec,
+    )
+    allow_short = risk_limits is not None and risk_limits.allow_short
+    return run_prepared(
+        program, dataset, values, cash=cash, fill=fill, allow_short=allow_short, record=record
+    )
+
+
+def _run_log(dataset: Dataset, rows: Rows, output: LoopOutput) -> RunLog:
+    """The loop's logs with each row resolved to its time, instrument and bar index."""
+    orders, decisions = output.orders, output.decisions
+    decision_rows = decisions[:, D_ROW]
+    if dataset.plan.order is None:
+        bars = decision_rows  # one instrument: its rows are its bars
+    else:
+        starts = np.cumsum([0] + [len(b) for b in dataset.bars])[:-1]
+        within = dataset.plan.order[decision_rows]
+        bars = within - starts[rows.inst[decision_rows]]
+    return RunLog(
+        fill_order=output.fill_order,
+        order_ts=rows.ts[orders[:, O_ROW]],
+        order_inst=rows.inst[orders[:, O_ROW]].astype(np.int64),
+        order_side=orders[:, O_SIDE],
+        order_qty=orders[:, O_QTY],
+        order_entry=orders[:, O_ENTRY],
+        order_status=orders[:, O_STATUS],
+        order_end_ts=rows.ts[orders[:, O_END]],
+        order_a=orders[:, O_A],
+        order_b=orders[:, O_B],
+        decision_ts=rows.ts[decision_rows],
+        decision_inst=rows.inst[decision_rows].astype(np.int64),
+        decision_bar=np.asarray(bars, dtype=np.int64),
+        decision_kind=decisions[:, D_KIND],
+        decision_side=decisions[:, D_SIDE],
+        decision_close=decisions[:, D_CLOSE],
+        decision_high=decisions[:, D_HIGH],
+        decision_low=decisions[:, D_LOW],
+        decision_equity=decisions[:, D_EQUITY],
+        decision_levels=decisions[:, D_LEVELS : D_LEVELS + 3],
     )
 
 
@@ -425,4 +450,6 @@ def _cash_raw(cash: Money | int) -> int:
         raise InvalidInputError(f"cash must be Money or an int of won, got {cash!r}")
     if raw <= 0:
         raise InvalidInputError(f"cash must be positive, got {raw}")
+    if raw >= 1 << 61:
+        raise VectorOverflowError(f"cash of {raw} won is beyond the exact int64 range")
     return raw

@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
 from jts.core.errors import ConfigError
 from jts.core.time import kst_to_ns
 from jts.domain.instruments import Instrument
+from jts.dsl.vector.kernels import charge
 from jts.matching.costs import KrxCostModel
 from jts.ports.calendar import TradingCalendar
 
@@ -61,14 +61,6 @@ class IntRate:
 ZERO_RATE = IntRate(0, 1)
 
 
-@numba.njit(cache=True, nogil=True)
-def charge(value: int, num: int, den: int) -> int:  # pragma: no cover - compiled
-    """``floor(value x num / den)`` for ``value >= 0`` without int64 overflow (see module)."""
-    whole = value // den
-    rest = value - whole * den
-    return whole * num + (rest * num) // den
-
-
 @dataclass(frozen=True, slots=True)
 class VectorCosts:
     """One instrument's commission rate and its sell-tax model (None: no tax)."""
@@ -96,10 +88,14 @@ class VectorCosts:
 
 
 def tax_rates_by_day(
-    costs: VectorCosts, instrument: Instrument, days: Sequence[dt.date]
+    costs: VectorCosts,
+    instrument: Instrument,
+    days: Sequence[dt.date],
+    sessions: Sequence[bool] | None = None,
 ) -> npt.NDArray[np.int64]:
-    """Per trading day of the data: the sell tax rates of a fill on that day, as rows
-    ``(transaction num, den, rural special num, den)``; zeros where no tax applies."""
+    """Per day of the data: the sell tax rates of a fill on that day, as rows
+    ``(transaction num, den, rural special num, den)``; zeros where no tax applies, and on
+    days that are not sessions (``sessions[d]`` False), where nothing fills."""
     table = np.zeros((len(days), 4), dtype=np.int64)
     table[:, 1] = 1
     table[:, 3] = 1
@@ -112,6 +108,8 @@ def tax_rates_by_day(
     if not sell_tax.round_each_component:  # pragma: no cover - the default rounds each
         raise ConfigError("a combined-rate sell tax is not supported by the vectorised backtest")
     for index, day in enumerate(days):
+        if sessions is not None and not sessions[index]:
+            continue
         settles = model.settlement_date(kst_to_ns(day))
         rates = sell_tax.table.rates(instrument.market, settles)
         trans = IntRate.of(rates.transaction, "transaction tax")

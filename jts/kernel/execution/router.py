@@ -30,6 +30,7 @@ class OrderRouter:
         self._clients: dict[AccountId, ExecutionClient] = {}
         self._by_venue: dict[Venue, list[AccountId]] = {}
         self._routes: dict[tuple[StrategyId | None, InstrumentId | None], list[AccountId]] = {}
+        self._venues: dict[InstrumentId, Venue] = {}  # parsed once per instrument id
 
     def add_client(self, client: ExecutionClient) -> None:
         self._clients[client.account_id] = client
@@ -71,12 +72,19 @@ class OrderRouter:
             accounts = self._routes.get(key)
             if accounts:
                 return self._best(accounts)
-        accounts = self._by_venue.get(instrument_id.venue)
+        venue = self._venues.get(instrument_id)
+        if venue is None:
+            venue = self._venues[instrument_id] = instrument_id.venue
+        accounts = self._by_venue.get(venue)
         if not accounts:
-            raise NoRouteError(f"no execution client for venue {instrument_id.venue}")
+            raise NoRouteError(f"no execution client for venue {venue}")
         return self._best(accounts)
 
     def _best(self, accounts: Sequence[AccountId]) -> ExecutionClient:
+        if len(accounts) == 1:
+            only = self._clients.get(accounts[0])
+            if only is not None:
+                return only
         candidates = [self._clients[a] for a in accounts if a in self._clients]
         if not candidates:
             raise NoRouteError(f"none of the accounts {list(accounts)} has a client")

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from decimal import Decimal
 
-from jts.core.errors import UnknownInstrumentError
 from jts.domain.accounts import Account, InsufficientFundsError
 from jts.domain.events_order import OrderFilled
 from jts.domain.events_position import PositionEvent
@@ -27,6 +26,9 @@ log = logging.getLogger(__name__)
 
 #: (instrument, fill time ns) -> the date the fill's cash settles, or None for "now".
 SettlementPolicy = Callable[[Instrument, int], dt.date | None]
+
+
+_ZERO = Decimal(0)
 
 
 def immediate_settlement(instrument: Instrument, ts_ns: int) -> dt.date | None:
@@ -50,6 +52,7 @@ class Portfolio:
         self._default_account: AccountId | None = None
         self._positions: dict[PositionId, Position] = {}
         self._by_instrument: dict[InstrumentId, list[Position]] = {}
+        self._by_slot: dict[tuple[InstrumentId, StrategyId], Position] = {}
         self.overdrafts = 0
 
     # ---- accounts -----------------------------------------------------------------------------
@@ -71,26 +74,26 @@ class Portfolio:
 
     # ---- positions ----------------------------------------------------------------------------
     def position(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> Position | None:
-        for position in self._by_instrument.get(instrument_id, ()):
-            if position.strategy_id == strategy_id:
-                return position
-        return None
+        return self._by_slot.get((instrument_id, strategy_id))
 
     def positions(self, *, open_only: bool = True) -> list[Position]:
         return [p for p in self._positions.values() if p.is_open or not open_only]
 
     def position_qty(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> Decimal:
-        position = self.position(instrument_id, strategy_id)
-        return Decimal(0) if position is None else position.signed_qty
+        position = self._by_slot.get((instrument_id, strategy_id))
+        return _ZERO if position is None else position.signed_qty
 
     def net_qty(self, instrument_id: InstrumentId) -> Decimal:
         """All strategies together: what the venue's books should show."""
         return sum((p.signed_qty for p in self._by_instrument.get(instrument_id, ())), Decimal(0))
 
-    def apply_fill(self, fill: OrderFilled) -> tuple[PositionEvent, ...]:
-        """Book a fill on its position and its account; returns the position events."""
+    def apply_fill(
+        self, fill: OrderFilled, *, kinds: Container[type[PositionEvent]] | None = None
+    ) -> tuple[PositionEvent, ...]:
+        """Book a fill on its position and its account; returns the position events (of
+        ``kinds`` only, when given: see `Position.apply`)."""
         instrument = self._cache.instrument(fill.instrument_id)
-        position = self.position(fill.instrument_id, fill.strategy_id)
+        position = self._by_slot.get((fill.instrument_id, fill.strategy_id))
         if position is None:
             position = Position(
                 fill.instrument_id,
@@ -101,8 +104,10 @@ class Portfolio:
             )
             self._positions[position.position_id] = position
             self._by_instrument.setdefault(fill.instrument_id, []).append(position)
-        events = position.apply(fill)
-        account = self.account(fill.account_id)
+            self._by_slot[fill.instrument_id, fill.strategy_id] = position
+        events = position.apply(fill, kinds=kinds)
+        key = fill.account_id or self._default_account
+        account = None if key is None else self._accounts.get(key)
         if account is not None:
             base = instrument.base_currency if instrument.asset_class is AssetClass.CRYPTO else None
             day = self._settlement(instrument, fill.ts_event)
@@ -138,14 +143,17 @@ class Portfolio:
     def free_cash(
         self, account_id: AccountId | None, instrument_id: InstrumentId
     ) -> Decimal | None:
-        account = self.account(account_id)
-        if account is None:
+        key = account_id or self._default_account
+        account = None if key is None else self._accounts.get(key)
+        instrument = self._cache.find_instrument(instrument_id)
+        if account is None or instrument is None:
             return None
-        try:
-            currency = self._cache.instrument(instrument_id).quote_currency
-        except UnknownInstrumentError:
-            return None
-        return account.free(currency).as_decimal()
+        currency = instrument.quote_currency
+        raw = account.free_raw(currency)
+        # as `Money.as_decimal` gives it
+        if currency.precision == 0:
+            return Decimal(raw)
+        return Decimal(f"{raw}E-{currency.precision}")
 
     def unrealized_pnl(self, instrument_id: InstrumentId | None = None) -> Money:
         total = Money.zero(self._base)
@@ -179,6 +187,13 @@ class Portfolio:
         if account is None:
             return Money.zero(self._base)
         return account.total(self._base)
+
+    def cash_raw(self, account_id: AccountId | None = None) -> int:
+        """`cash` as raw units of the base currency (a backtest's equity curve re-reads the
+        cash after every fill)."""
+        key = account_id or self._default_account
+        account = None if key is None else self._accounts.get(key)
+        return 0 if account is None else account.total_raw(self._base)
 
     def equity(self, account_id: AccountId | None = None) -> Money:
         """Cash plus the market value of open positions (the base currency only)."""

@@ -2,6 +2,10 @@
 
 Rules read only the context, so each is tested on its own, and the engine decides only which
 rules run and in what order (cheap structural checks first, account-wide ones last).
+
+`ACTIVE_WHEN` says, for each rule here, for which limits it can deny anything at all: a rule
+whose limit is switched off (``None``) answers None for every order, so the engine leaves it
+out of the set it runs for those limits, and does not compute what only such rules read.
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from jts.core.errors import InvalidInputError, InvalidQuantityError
 from jts.domain.enums import OrderSide, OrderType
 from jts.domain.events_order import OrderInitialized
 from jts.domain.instruments import Instrument
+from jts.domain.price_limits import PriceLimits
 from jts.domain.values import Price
 from jts.kernel.risk.limits import RiskLimits
 
@@ -30,9 +36,10 @@ class Denial:
         return f"{self.rule}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
-class RuleContext:
-    """Everything a rule may look at; built once per order by the engine."""
+class RuleContext(NamedTuple):
+    """Everything a rule may look at; built once per order by the engine (an immutable named
+    tuple: the engine builds one for every order, and a frozen dataclass costs three times as
+    much to make)."""
 
     order: OrderInitialized
     instrument: Instrument
@@ -49,6 +56,8 @@ class RuleContext:
     free_cash: Decimal | None  # in the quote currency, None when unknown
     orders_last_second: int
     in_trading_hours: bool | None  # None when no calendar is known
+    #: the day's price limits around ``base_price``; None without a base or daily limits
+    daily_limits: PriceLimits | None = None
 
 
 Rule = Callable[[RuleContext], Denial | None]
@@ -80,8 +89,10 @@ def quantity_rules(ctx: RuleContext) -> Denial | None:
     except InvalidQuantityError as exc:
         return Denial("quantity", str(exc))
     limit = ctx.limits.max_order_qty
+    if limit is None:
+        return None
     qty = ctx.order.quantity.as_decimal()
-    if limit is not None and qty > limit:
+    if qty > limit:
         return Denial("max_order_qty", f"quantity {qty} exceeds the limit {limit}")
     return None
 
@@ -90,6 +101,8 @@ def price_validity(ctx: RuleContext) -> Denial | None:
     """KRX tick grid of the order's own band, and the daily price limits."""
     if not ctx.limits.check_ticks and not ctx.limits.check_daily_limits:
         return None
+    if ctx.order.price is None and ctx.order.trigger_price is None:
+        return None  # a market order has no price to check
     base = ctx.base_price if ctx.limits.check_daily_limits else None
     for name in ("price", "trigger_price"):
         price: Price | None = getattr(ctx.order, name)
@@ -135,8 +148,11 @@ def order_value(ctx: RuleContext) -> Denial | None:
 
 
 def position_limit(ctx: RuleContext) -> Denial | None:
-    after = ctx.position_qty + ctx.pending_qty + _signed(ctx)
-    if after < 0 and not ctx.limits.allow_short and _signed(ctx) < 0:
+    order = ctx.order
+    qty = order.quantity.as_decimal()
+    signed = qty if order.side is OrderSide.BUY else -qty  # `_signed`, inlined
+    after = ctx.position_qty + ctx.pending_qty + signed
+    if after < 0 and not ctx.limits.allow_short and signed < 0:
         return Denial(
             "no_short",
             f"selling {ctx.order.quantity} would leave {after} "
@@ -192,18 +208,27 @@ def trading_hours(ctx: RuleContext) -> Denial | None:
 def buying_power(ctx: RuleContext) -> Denial | None:
     """A buy needs free cash (settled plus unsettled sale proceeds, minus what open orders
     hold) for its value; sells of a held position always pass."""
-    if not ctx.limits.check_buying_power or ctx.order.side is not OrderSide.BUY:
+    order = ctx.order
+    if not ctx.limits.check_buying_power or order.side is not OrderSide.BUY:
         return None
     if ctx.free_cash is None:
         return None
-    reference = _reference_price(ctx)
-    if reference is None:
-        return Denial("buying_power", "no price known to value a market buy")
-    needed = reference * ctx.order.quantity.as_decimal()
-    if ctx.order.order_type is OrderType.MARKET and ctx.base_price is not None:
+    # `_reference_price`, inlined: the limit, else the trigger, else the last price
+    price = order.price
+    if price is None:
+        price = order.trigger_price
+        if price is None:
+            price = ctx.last_price
+            if price is None:
+                return Denial("buying_power", "no price known to value a market buy")
+    qty = order.quantity.as_decimal()
+    needed = price.as_decimal() * qty
+    if order.order_type is OrderType.MARKET and ctx.base_price is not None:
         # a market buy can fill up to the upper limit: KRX brokers reserve at the limit price
-        upper = ctx.instrument.daily_limits(ctx.base_price, ctx.trading_date).upper
-        needed = max(needed, upper.as_decimal() * ctx.order.quantity.as_decimal())
+        limits = ctx.daily_limits
+        if limits is None:
+            limits = ctx.instrument.daily_limits(ctx.base_price, ctx.trading_date)
+        needed = max(needed, limits.upper.as_decimal() * qty)
     if needed > ctx.free_cash:
         return Denial(
             "buying_power",
@@ -212,6 +237,21 @@ def buying_power(ctx: RuleContext) -> Denial | None:
         )
     return None
 
+
+#: For which limits each rule here can deny an order (rules not listed always run).
+ACTIVE_WHEN: dict[Rule, Callable[[RiskLimits], bool]] = {
+    restricted_list: lambda limits: bool(limits.restricted),
+    trading_hours: lambda limits: limits.check_trading_hours,
+    price_validity: lambda limits: limits.check_ticks or limits.check_daily_limits,
+    price_band: lambda limits: limits.price_band is not None,
+    order_value: lambda limits: limits.max_order_value is not None,
+    open_order_limit: lambda limits: limits.max_open_orders is not None,
+    order_rate: lambda limits: limits.max_orders_per_second is not None,
+    exposure_limits: lambda limits: (
+        limits.max_gross_exposure is not None or limits.max_net_exposure is not None
+    ),
+    buying_power: lambda limits: limits.check_buying_power,
+}
 
 #: The order rules run in: structural checks, then price checks, then account-wide limits.
 DEFAULT_RULES: tuple[Rule, ...] = (

@@ -10,9 +10,9 @@ returns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from jts.core.clock import Clock, TimeEvent
 from jts.core.errors import InvalidInputError, StateError
@@ -46,7 +46,7 @@ from jts.domain.market_data import (
 from jts.domain.orders import Order
 from jts.domain.positions import Position
 from jts.domain.signals import Signal, SignalDirection
-from jts.domain.values import Price, Quantity
+from jts.domain.values import MAX_PRECISION, Price, Quantity
 from jts.kernel.cache import Cache
 from jts.kernel.strategy.host import StrategyHost
 from jts.kernel.strategy.params import StrategyParams, validate_params
@@ -78,9 +78,13 @@ class Strategy:
         self.account_id = AccountId(account_id) if account_id else None
         self.signal_only = signal_only
         self._host: StrategyHost | None = None
-        self._indicators: dict[BarType, list[Any]] = {}
-        self._close_indicators: dict[BarType, list[Any]] = {}
+        # per bar type: the ``update`` of indicators fed the close alone (no argument list to
+        # build), then the other indicators
+        self._bar_indicators: dict[BarType, tuple[list[Any], list[Any]]] = {}
         self._virtual: dict[InstrumentId, Decimal] = {}
+        self._order_handlers: dict[type, tuple[Callable[..., None], ...]] = {}
+        self._position_handlers: dict[type, tuple[Callable[..., None], ...]] = {}
+        self._position_kinds: frozenset[type[PositionEvent]] | None = None
         self.signals: list[Signal] = []
 
     # ---- wiring -------------------------------------------------------------------------------
@@ -160,39 +164,64 @@ class Strategy:
 
     # ---- dispatch (called by the kernel) ------------------------------------------------------
     def handle_bar(self, bar: Bar) -> None:
-        on_close = self._close_indicators.get(bar.bar_type)
-        if on_close:
-            close = bar.close.as_float()
-            for update in on_close:
-                update(close)
-        others = self._indicators.get(bar.bar_type)
-        if others:
+        feeds = self._bar_indicators.get(bar.bar_type)
+        if feeds is not None:
+            on_close, others = feeds
+            if on_close:
+                price = bar.close
+                close = price.raw / _POW10[price.precision]  # `as_float`, without the call
+                for update in on_close:
+                    update(close)
             for indicator in others:
                 indicator.update(*_bar_inputs(indicator, bar))
         self.on_bar(bar)
 
     def handle_order_event(self, order: Order, event: OrderEvent) -> None:
-        self.on_order_event(order, event)
-        if isinstance(event, OrderFilled):
-            self.on_order_filled(order, event)
-        elif isinstance(event, OrderAccepted):
-            self.on_order_accepted(order, event)
-        elif isinstance(event, OrderRejected):
-            self.on_order_rejected(order, event)
-        elif isinstance(event, OrderDenied):
-            self.on_order_denied(order, event)
-        elif isinstance(event, OrderCanceled):
-            self.on_order_canceled(order, event)
-        elif isinstance(event, OrderExpired):
-            self.on_order_expired(order, event)
+        handlers = self._order_handlers.get(type(event))
+        if handlers is None:
+            handlers = self._order_handlers[type(event)] = self._handlers_for(
+                ("on_order_event", _callback_of(type(event)))
+            )
+        for handler in handlers:
+            handler(order, event)
 
     def handle_position_event(self, event: PositionEvent) -> None:
-        if isinstance(event, PositionOpened):
-            self.on_position_opened(event)
-        elif isinstance(event, PositionChanged):
-            self.on_position_changed(event)
-        elif isinstance(event, PositionClosed):
-            self.on_position_closed(event)
+        handlers = self._position_handlers.get(type(event))
+        if handlers is None:
+            handlers = self._position_handlers[type(event)] = self._handlers_for(
+                (_callback_of(type(event)),)
+            )
+        for handler in handlers:
+            handler(event)
+
+    def position_event_kinds(self) -> frozenset[type[PositionEvent]]:
+        """The position event types this strategy has a callback for; the kernel builds a
+        position event only when someone (this strategy, a listener, the bus) will see it."""
+        found = self._position_kinds
+        if found is None:
+            kinds = []
+            for kind in _POSITION_CALLBACKS:
+                handlers = self._position_handlers.get(kind)
+                if handlers is None:
+                    handlers = self._position_handlers[kind] = self._handlers_for(
+                        (_callback_of(kind),)
+                    )
+                if handlers:
+                    kinds.append(kind)
+            found = self._position_kinds = frozenset(kinds)
+        return found
+
+    def _handlers_for(self, names: tuple[str | None, ...]) -> tuple[Callable[..., None], ...]:
+        """The callbacks among ``names`` that this strategy defines (a subclass method or an
+        attribute set on the instance), bound. Looked up once per event type: a callback the
+        base class leaves empty is never called, on each of the thousands of order events."""
+        found = []
+        for name in names:
+            if name is None:
+                continue
+            if name in vars(self) or getattr(type(self), name) is not getattr(Strategy, name):
+                found.append(getattr(self, name))
+        return tuple(found)
 
     # ---- data subscriptions -------------------------------------------------------------------
     def subscribe_bars(self, bar_type: BarType | str) -> BarType:
@@ -220,10 +249,11 @@ class Strategy:
         unknown = [name for name in inputs if name not in _FIELDS and name != "session"]
         if unknown:
             raise InvalidInputError(f"indicator inputs {unknown} cannot be taken from a bar")
+        on_close, others = self._bar_indicators.setdefault(parsed, ([], []))
         if inputs == ("close",):  # the common case, fed without building an argument list
-            self._close_indicators.setdefault(parsed, []).append(indicator.update)
+            on_close.append(indicator.update)
         else:
-            self._indicators.setdefault(parsed, []).append(indicator)
+            others.append(indicator)
         return indicator
 
     # ---- timers -------------------------------------------------------------------------------
@@ -257,7 +287,7 @@ class Strategy:
 
     def position_qty(self, instrument_id: InstrumentId | str) -> Decimal:
         """Signed quantity held (negative when short); 0 when flat."""
-        iid = InstrumentId(instrument_id)
+        iid = instrument_id if type(instrument_id) is InstrumentId else InstrumentId(instrument_id)
         if self.signal_only:
             return self._virtual.get(iid, Decimal(0))
         return self.host.portfolio.position_qty(iid, self.id)
@@ -322,8 +352,9 @@ class Strategy:
         tags: Sequence[str] = (),
     ) -> ClientOrderId | None:
         """Create and send an order; returns its id (None in signal-only mode)."""
-        iid = InstrumentId(instrument_id)
-        instrument = self.cache.instrument(iid)
+        iid = instrument_id if type(instrument_id) is InstrumentId else InstrumentId(instrument_id)
+        host = self.host
+        instrument = host.cache.instrument(iid)
         qty = instrument.make_qty(quantity)
         px = instrument.make_price(price) if price is not None else None
         trigger = instrument.make_price(trigger_price) if trigger_price is not None else None
@@ -335,7 +366,6 @@ class Strategy:
         if self.signal_only:
             self._signal_for_order(iid, side, qty, order_type, px)
             return None
-        host = self.host
         now = host.clock.timestamp_ns()
         init = OrderInitialized(
             trader_id=host.trader_id,
@@ -504,6 +534,32 @@ class Strategy:
 
 
 _FIELDS = {"open", "high", "low", "close", "volume"}
+_POW10: Final = tuple(10**i for i in range(MAX_PRECISION + 1))
+
+#: The specific callback of each event type (one lookup instead of a chain of isinstance).
+_ORDER_CALLBACKS: dict[type, str] = {
+    OrderFilled: "on_order_filled",
+    OrderAccepted: "on_order_accepted",
+    OrderRejected: "on_order_rejected",
+    OrderDenied: "on_order_denied",
+    OrderCanceled: "on_order_canceled",
+    OrderExpired: "on_order_expired",
+}
+_POSITION_CALLBACKS: dict[type, str] = {
+    PositionOpened: "on_position_opened",
+    PositionChanged: "on_position_changed",
+    PositionClosed: "on_position_closed",
+}
+
+
+def _callback_of(kind: type) -> str | None:
+    """The specific callback of an event type, found as ``isinstance`` would (a subclass of
+    an event type gets that type's callback); None for types without one."""
+    for table in (_ORDER_CALLBACKS, _POSITION_CALLBACKS):
+        for known, name in table.items():
+            if issubclass(kind, known):
+                return name
+    return None
 
 
 def _bar_inputs(indicator: Any, bar: Bar) -> list[float | int]:

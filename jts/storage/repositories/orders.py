@@ -37,6 +37,8 @@ class SqlOrderRepository:
                 if stored is None:
                     conn.execute(orders.insert(), row)
                     return
+                if stored.event_count == order.event_count and stored.events == row["events"]:
+                    return  # the same snapshot again (a replay after a restart): nothing to do
                 self._check_continues(order, stored.event_count, stored.events)
                 conn.execute(_UPDATE, {**row, "_key": row["client_order_id"]})
         except sa.exc.IntegrityError as exc:
@@ -78,6 +80,11 @@ class SqlOrderRepository:
         if open_only:
             condition = sa.and_(condition, orders.c.is_closed == sa.false())
         return self._load(condition)
+
+    def event_counts(self) -> dict[ClientOrderId, int]:
+        query = sa.select(orders.c.client_order_id, orders.c.event_count)
+        with self._scope.read() as conn:
+            return {ClientOrderId(key): int(n) for key, n in conn.execute(query).all()}
 
     def count(self) -> int:
         with self._scope.read() as conn:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from jts.core.errors import InvalidInputError, StateError
 from jts.domain.enums import PositionSide
 from jts.domain.events_order import OrderFilled
-from jts.domain.identifiers import InstrumentId, PositionId, StrategyId
+from jts.domain.identifiers import InstrumentId, PositionId, StrategyId, TradeId
 from jts.domain.positions import Position
 from jts.ports.repositories import UnknownPositionError
 from jts.storage.mappers.fills import fill_from_row
@@ -32,17 +32,20 @@ class SqlPositionRepository:
             )
         try:
             with self._scope.write() as conn:
-                stored = self._slot_fills(
+                # only the trade ids are compared: mapping every fill of a long-lived slot
+                # into a domain object would make each save slower as history grows
+                stored = self._slot_trade_ids(
                     conn, position.instrument_id, position.strategy_id, len(applied)
                 )
-                if {f.trade_id for f in stored} != applied:
+                if set(stored) != applied:
                     raise StateError(
                         f"position {position.position_id} applied {len(applied)} fills, but the "
                         f"first {len(applied)} stored fills of {position.instrument_id} / "
                         f"{position.strategy_id} ({len(stored)} found) are not those; store every "
                         "fill (FillRepository.add) before saving the position that applied it"
                     )
-                row = position_to_row(position, stored[0])
+                (first,) = self._slot_fills(conn, position.instrument_id, position.strategy_id, 1)
+                row = position_to_row(position, first)
                 conn.execute(upsert(self._scope.dialect, positions, ["position_id"]), row)
         except sa.exc.IntegrityError as exc:
             kind = violation(exc)
@@ -85,6 +88,18 @@ class SqlPositionRepository:
                 for row in rows
             ]
         return sorted(replayed, key=lambda p: str(p.position_id))
+
+    @staticmethod
+    def _slot_trade_ids(
+        conn: sa.Connection, instrument_id: InstrumentId, strategy_id: StrategyId, limit: int
+    ) -> list[TradeId]:
+        query = (
+            sa.select(fills.c.trade_id)
+            .where(fills.c.instrument_id == instrument_id, fills.c.strategy_id == strategy_id)
+            .order_by(fills.c.id)
+            .limit(limit)
+        )
+        return [TradeId(value) for value in conn.execute(query).scalars()]
 
     @staticmethod
     def _slot_fills(

@@ -34,6 +34,10 @@ class Scope:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def in_transaction(self) -> bool:
+        """Whether a unit of work is open in this context (its writes must join it)."""
+        return self._current.get() is not None
+
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
         """A unit of work: commits when the block ends, rolls back if it raises.

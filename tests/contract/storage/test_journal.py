@@ -8,6 +8,7 @@ from jts.domain.orders import Order
 from jts.domain.values import Price, Quantity
 from jts.ports.repositories import JournalRecord, JournalSequenceError, OrderEventJournal
 from jts.storage import Storage
+from jts.storage.engine import make_engine
 from jts.storage.repositories import journal as journal_module
 from tests.contract.storage.builders import (
     accepted,
@@ -233,3 +234,91 @@ def test_racing_writer_is_refused_by_the_database(postgres_url: str) -> None:
         finally:
             first.close()
             second.close()
+
+
+def test_a_writer_that_fell_behind_is_refused_then_catches_up(storage_url: str) -> None:
+    """The next order_seq is remembered, not read per append: a second writer makes it stale,
+    the unique constraint refuses the append, and the journal re-reads and says so."""
+    order = _history()
+    first = Storage.open(storage_url, migrate=False)
+    second = Storage.open(storage_url, migrate=False)
+    try:
+        first.journal.append(order.events[0])
+        second.journal.append(order.events[1])
+        with pytest.raises(JournalSequenceError, match="holds it up to order_seq 2"):
+            first.journal.append(order.events[2])
+        assert [r.order_seq for r in first.journal.replay()] == [1, 2]
+        first.journal.append(order.events[2])
+        first.journal.append(order.events[3], order_seq=4)
+        assert first.journal.events_for(order.client_order_id) == list(order.events[:4])
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_new_journal_refuses_order_seq_1_of_a_journaled_order(storage_url: str) -> None:
+    order = _history()
+    with Storage.open(storage_url, migrate=False) as before:
+        before.journal.append_many(order.events[:2])
+    with Storage.open(storage_url, migrate=False) as after:
+        with pytest.raises(JournalSequenceError, match="order_seq 1"):
+            after.journal.append(order.events[0], order_seq=1)
+        assert after.journal.events_for(order.client_order_id) == list(order.events[:2])
+
+
+def test_a_new_journal_continues_an_order_from_the_database(storage_url: str) -> None:
+    order = _history()
+    with Storage.open(storage_url, migrate=False) as before:
+        before.journal.append_many(order.events[:2])
+    with Storage.open(storage_url, migrate=False) as after:
+        with pytest.raises(JournalSequenceError, match="skips ahead"):
+            after.journal.append(order.events[2], order_seq=4)
+        after.journal.append(order.events[2], order_seq=3)
+        after.journal.append(order.events[3])
+        records = list(after.journal.replay())
+    assert [r.order_seq for r in records] == [1, 2, 3, 4]
+    assert [r.event for r in records] == list(order.events[:4])
+
+
+def test_appends_after_a_unit_of_work_follow_what_it_committed(storage: Storage) -> None:
+    rolled_back, committed = _history(), _history(btc())
+
+    def journal_then_abort() -> None:
+        with storage.transaction():
+            storage.journal.append_many(rolled_back.events[:2])
+            raise RuntimeError("abort the unit of work")
+
+    with pytest.raises(RuntimeError):
+        journal_then_abort()
+    storage.journal.append(rolled_back.events[0], order_seq=1)
+    with storage.transaction():
+        storage.journal.append_many(committed.events[:2])
+    storage.journal.append(committed.events[2], order_seq=3)
+    assert storage.journal.events_for(rolled_back.client_order_id) == [rolled_back.events[0]]
+    assert storage.journal.events_for(committed.client_order_id) == list(committed.events[:3])
+
+
+def test_forgetting_remembered_orders_keeps_sequences_right(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal_module, "MAX_TRACKED_ORDERS", 1)
+    a, b = _history(), _history(btc())
+    for event_a, event_b in zip(a.events, b.events, strict=True):
+        storage.journal.append(event_a)
+        storage.journal.append(event_b)
+    with pytest.raises(JournalSequenceError, match="already taken"):
+        storage.journal.append(a.events[4], order_seq=5)
+    assert [r.order_seq for r in storage.journal.replay()] == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+
+
+def test_closing_gives_the_journals_connection_back(storage_url: str) -> None:
+    engine = make_engine(storage_url)
+    try:
+        shared = Storage(engine)  # does not own the engine: close must still release it
+        shared.journal.append(_history().events[0])
+        assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+        shared.close()
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert Storage(engine).journal.last_sequence() > 0
+    finally:
+        engine.dispose()

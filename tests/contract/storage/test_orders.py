@@ -188,3 +188,18 @@ def test_list_by_strategy(stored: Storage) -> None:
     assert [o.client_order_id for o in stored.orders.list_by_strategy(OTHER_STRATEGY)] == [
         theirs.client_order_id
     ]
+
+
+def test_event_counts_say_how_far_each_snapshot_is(stored: Storage) -> None:
+    assert stored.orders.event_counts() == {}
+    fresh = Order(initialized(samsung()))
+    working = working_order(samsung())
+    stored.orders.save(fresh)
+    stored.orders.save(working)
+    assert stored.orders.event_counts() == {
+        fresh.client_order_id: 1,
+        working.client_order_id: working.event_count,
+    }
+    fresh.apply(submitted(fresh))
+    stored.orders.save(fresh)
+    assert stored.orders.event_counts()[fresh.client_order_id] == 2

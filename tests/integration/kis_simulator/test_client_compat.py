@@ -1,8 +1,12 @@
 """Request patterns of existing KIS clients, replayed with `requests` (as both clients use).
 
-The official sample turns response headers and bodies into namedtuples; python-kis sends no
-``custtype``, no ``tr_cont`` on first pages, legacy tr_ids and the paper/real domain split.
-These run the same HTTP calls, in a thread, against the simulator.
+The official sample (`examples_user/kis_auth.py` of koreainvestment/open-trading-api) turns
+response headers and bodies into namedtuples, sends JSON text bodies with its own base headers,
+reads its hosts from ``kis_devlp.yaml`` (``prod``/``vps``/``ops``/``vops``: the only keys changed
+here), decides decryption from the subscribe reply's ``encrypt`` and answers PINGPONG with a pong
+frame carrying the text. python-kis sends no ``custtype``, no ``tr_cont`` on first pages, legacy
+tr_ids and the paper/real domain split (the library itself runs in ``test_python_kis``). These
+run the same HTTP and WebSocket exchanges against the simulator; no code of either is copied.
 """
 
 from __future__ import annotations
@@ -195,3 +199,166 @@ async def test_python_kis_request_patterns(make_sim):
     assert result["balance_tr_cont"] == "D"
     assert result["balance"]["output2"]
     assert len(result["approval"]["approval_key"]) == 36
+
+
+# ---- the official sample's whole flow, pointed at the simulator by its config file only ------
+def _sample_config(sim: Any) -> dict[str, str]:
+    """The keys of the sample's ``kis_devlp.yaml``; only the URLs differ from a real setup."""
+    app, account = sim.config.apps[0], sim.config.accounts[0]
+    return {
+        "my_app": app.app_key,
+        "my_sec": app.app_secret,
+        "paper_app": app.app_key,
+        "paper_sec": app.app_secret,
+        "my_htsid": account.hts_id,
+        "my_acct_stock": account.cano,
+        "my_paper_stock": account.cano,
+        "my_prod": account.product,
+        "my_agent": "Mozilla/5.0",
+        "prod": sim.rest_url,  # was https://openapi.koreainvestment.com:9443
+        "vps": sim.rest_url,  # was https://openapivts.koreainvestment.com:29443
+        "ops": sim.ws_url,  # was ws://ops.koreainvestment.com:21000
+        "vops": sim.ws_url,  # was ws://ops.koreainvestment.com:31000
+    }
+
+
+def _sample_auth(cfg: dict[str, str], svr: str) -> dict[str, Any]:
+    """auth() and auth_ws() as the sample sends them (JSON text bodies, its base headers)."""
+    base = {
+        "Content-Type": "application/json",
+        "Accept": "text/plain",
+        "charset": "UTF-8",
+        "User-Agent": cfg["my_agent"],
+    }
+    app, sec = ("my_app", "my_sec") if svr == "prod" else ("paper_app", "paper_sec")
+    grant = {"grant_type": "client_credentials", "appkey": cfg[app]}
+    token = requests.post(
+        f"{cfg[svr]}/oauth2/tokenP",
+        data=json.dumps(grant | {"appsecret": cfg[sec]}),
+        headers=base,
+        timeout=5,
+    )
+    assert token.status_code == 200
+    parsed = namedtuple("res", token.json().keys())(**token.json())
+    approval = requests.post(
+        f"{cfg[svr]}/oauth2/Approval",
+        data=json.dumps(grant | {"secretkey": cfg[sec]}),
+        headers=base,
+        timeout=5,
+    )
+    assert approval.status_code == 200
+    return {
+        "approval_key": namedtuple("res", approval.json().keys())(**approval.json()).approval_key,
+        "expires": parsed.access_token_token_expired,
+        "headers": base
+        | {
+            "authorization": f"Bearer {parsed.access_token}",
+            "appkey": cfg[app],
+            "appsecret": cfg[sec],
+        },
+    }
+
+
+def _sample_order(cfg: dict[str, str], svr: str, base: dict[str, str]) -> OfficialStyleResponse:
+    """A market buy through the sample's _url_fetch: tr_id with V on paper, custtype, tr_cont."""
+    headers = base | {
+        "tr_id": "VTTC0012U" if svr == "vps" else "TTTC0012U",
+        "custtype": "P",
+        "tr_cont": "",
+    }
+    params = {
+        "CANO": cfg["my_paper_stock" if svr == "vps" else "my_acct_stock"],
+        "ACNT_PRDT_CD": cfg["my_prod"],
+        "PDNO": "005930",
+        "ORD_DVSN": "01",
+        "ORD_QTY": "3",
+        "ORD_UNPR": "0",
+        "EXCG_ID_DVSN_CD": "KRX",
+        "SLL_TYPE": "",
+        "CNDT_PRIC": "",
+    }
+    order = requests.post(
+        f"{cfg[svr]}{TRADING}/order-cash", headers=headers, data=json.dumps(params), timeout=5
+    )
+    assert order.status_code == 200
+    return OfficialStyleResponse(order)
+
+
+def _system_resp(raw: str) -> dict[str, Any]:
+    """The sample's system_resp: a control message without ``rt_cd`` in a body is fatal."""
+    rdic = json.loads(raw)
+    tr_id = rdic["header"]["tr_id"]
+    out: dict[str, Any] = {"tr_id": tr_id, "ping": False, "encrypt": None, "iv": None, "key": None}
+    if tr_id != "PINGPONG":
+        out["tr_key"] = rdic["header"]["tr_key"]
+        out["encrypt"] = rdic["header"]["encrypt"]
+    if rdic.get("body") is not None:
+        out["ok"] = rdic["body"]["rt_cd"] == "0"
+        if "output" in rdic["body"]:
+            out["iv"] = rdic["body"]["output"]["iv"]
+            out["key"] = rdic["body"]["output"]["key"]
+    else:
+        out["ping"] = tr_id == "PINGPONG"
+    return out
+
+
+async def test_the_official_sample_flow_with_only_its_config_file_changed(make_sim):
+    import websockets
+
+    from jts.adapters.kis.simulator import NoticeCipher
+
+    sim = await make_sim("paper", rate_limit_per_s=1_000, pingpong_interval_s=0.3)
+    cfg = _sample_config(sim)
+    data_map: dict[str, dict[str, Any]] = {}
+    pings = 0
+    auth = await asyncio.to_thread(_sample_auth, cfg, "vps")
+    assert len(auth["expires"]) == 19  # "YYYY-MM-DD HH:MM:SS", as save_token parses it
+    order: OfficialStyleResponse | None = None
+    notices: list[list[str]] = []
+    async with websockets.connect(f"{cfg['vops']}/tryitout") as ws:
+        for tr_id, tr_key in (("H0STCNT0", "005930"), ("H0STCNI9", cfg["my_htsid"])):
+            message = {
+                "header": {
+                    "content-type": "utf-8",
+                    "approval_key": auth["approval_key"],
+                    "tr_type": "1",
+                    "custtype": "P",
+                },
+                "body": {"input": {"tr_id": tr_id, "tr_key": tr_key}},
+            }
+            await ws.send(json.dumps(message))
+        deadline = asyncio.get_running_loop().time() + 8
+        while asyncio.get_running_loop().time() < deadline and (not notices or pings < 2):
+            raw = await asyncio.wait_for(ws.recv(), 3)
+            assert isinstance(raw, str), "the sample reads text frames only"
+            if raw[0] in ("0", "1"):
+                _, tr_id, count, payload = raw.split("|", 3)
+                entry = data_map[tr_id]
+                if entry.get("encrypt") == "Y":  # decided by the subscribe reply
+                    payload = NoticeCipher(entry["key"], entry["iv"]).decrypt(payload)
+                fields = payload.split("^")
+                width = 46 if tr_id == "H0STCNT0" else 26
+                assert len(fields) == int(count) * width
+                if tr_id == "H0STCNI9":
+                    notices.append(fields)
+                continue
+            rsp = _system_resp(raw)
+            entry = data_map.setdefault(rsp["tr_id"], {})
+            for name in ("encrypt", "key", "iv"):
+                if rsp[name] is not None:
+                    entry[name] = rsp[name]
+            if rsp["ping"]:
+                pings += 1
+                await ws.pong(raw)  # the sample answers with a pong frame carrying the text
+            if order is None and {"H0STCNT0", "H0STCNI9"} <= set(data_map):
+                order = await asyncio.to_thread(_sample_order, cfg, "vps", auth["headers"])
+    assert order is not None
+    assert order.body.rt_cd == "0"
+    assert set(order.body.output) >= {"KRX_FWDG_ORD_ORGNO", "ODNO", "ORD_TMD"}
+    assert data_map["H0STCNI9"]["encrypt"] == "Y"
+    assert data_map["H0STCNT0"]["encrypt"] == "N"
+    assert pings >= 2  # the session outlived the pongs
+    fill = [n for n in notices if n[13] == "2"]
+    assert fill, "no fill notice decrypted"
+    assert fill[0][2] == order.body.output["ODNO"]
+    assert fill[0][9] == "3"

@@ -157,3 +157,26 @@ def test_unknown_instrument_in_data_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(Exception, match=r"unknown instrument FOO-BAR\.UPBIT"):
         resolve_instruments([InstrumentId("FOO-BAR.UPBIT")])
+
+
+def test_the_results_are_built_while_the_collector_is_still_relaxed(
+    data_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The analysis runs inside the relaxed period: with the usual thresholds back, the
+    collector would walk every order and event the run kept, several times over."""
+    import gc
+
+    from jts.backtest import engine as engine_module
+
+    thresholds: list[int] = []
+    build = engine_module.BacktestEngine._result
+
+    def spy(self: engine_module.BacktestEngine):  # type: ignore[no-untyped-def]
+        thresholds.append(gc.get_threshold()[0])
+        return build(self)
+
+    monkeypatch.setattr(engine_module.BacktestEngine, "_result", spy)
+    before = gc.get_threshold()
+    run(data_file)
+    assert thresholds[0] >= 100_000
+    assert gc.get_threshold() == before

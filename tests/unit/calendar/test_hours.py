@@ -9,7 +9,7 @@ import pytest
 from jts.calendar import KRX_CSAT_DAYS, CalendarRangeError, InvalidOverrideError, SessionTimes
 from jts.calendar.hours import krx_regular_hours, krx_session_times
 from jts.core.errors import InvalidInputError
-from jts.core.time import kst_to_ns
+from jts.core.time import KST, dt_to_ns, kst_to_ns
 from jts.ports.calendar import Session
 
 T = dt.time
@@ -134,3 +134,45 @@ def test_inconsistent_times_are_refused(kwargs: dict[str, object], message: str)
 def test_deriving_windows_that_leave_the_day_is_refused() -> None:
     with pytest.raises(InvalidOverrideError, match="leaves the day"):
         SessionTimes.krx(T(0, 10), T(9))
+
+
+@pytest.mark.parametrize(
+    "day", [D(1969, 12, 31), D(1970, 1, 1), D(2000, 2, 29), D(2024, 11, 14), D(2050, 12, 31)]
+)
+def test_instants_are_those_of_the_datetime_route_to_the_nanosecond(day: dt.date) -> None:
+    # odd seconds and microseconds everywhere, so a dropped term of the arithmetic shows
+    times = SessionTimes(
+        open=T(9, 0, 1, 250_001),
+        close=T(17, 0, 0, 1),
+        pre_open_start=T(0, 0, 0, 1),
+        closing_auction_start=T(15, 20, 59, 999_999),
+        after_hours_start=T(17, 0, 0, 1),
+        after_hours_end=T(23, 59, 59, 999_999),
+    )
+
+    def ns(at: dt.time) -> int:
+        return dt_to_ns(dt.datetime.combine(day, at, tzinfo=KST))
+
+    assert times.session(day) == Session(
+        date=day,
+        open_ns=ns(T(9, 0, 1, 250_001)),
+        close_ns=ns(T(17, 0, 0, 1)),
+        pre_open_start_ns=ns(T(0, 0, 0, 1)),
+        closing_auction_start_ns=ns(T(15, 20, 59, 999_999)),
+    )
+    assert times.after_hours_ns(day) == (ns(T(17, 0, 0, 1)), ns(T(23, 59, 59, 999_999)))
+
+
+def test_each_rule_is_built_once_and_kept_apart_from_the_others() -> None:
+    answers = {}
+    for era_day, later_day in ((D(2010, 3, 3), D(2015, 6, 9)), (D(2016, 8, 1), D(2024, 6, 4))):
+        for first_of_year in (False, True):
+            for csat in (False, True):
+                times = krx_session_times(era_day, first_of_year=first_of_year, csat=csat)
+                again = krx_session_times(later_day, first_of_year=first_of_year, csat=csat)
+                assert again is times
+                answers[era_day, first_of_year, csat] = times
+    # a CSAT day is the same whether or not it is also the year's first; nothing else repeats
+    assert len(set(answers.values())) == 6
+    assert answers[D(2016, 8, 1), False, False] == SessionTimes.krx(T(9), T(15, 30))
+    assert answers[D(2010, 3, 3), True, False] == SessionTimes.krx(T(10), T(15))

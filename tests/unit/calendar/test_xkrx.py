@@ -227,6 +227,17 @@ def test_session_at_covers_regular_hours_only(xkrx: XkrxCalendar) -> None:
     assert xkrx.session_at(at(D(2025, 1, 28), "100000")) is None
 
 
+def test_a_range_answers_as_the_days_asked_one_by_one(xkrx: XkrxCalendar) -> None:
+    # a calendar with empty per-day caches (sharing the built library data), so the range
+    # builds every session itself rather than finding the fixture's
+    fresh = xkrx.with_overrides(CalendarOverrides())
+    start, end = D(2015, 12, 20), D(2017, 1, 10)  # two first days, a CSAT day, the 15:30 move
+    days = [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
+    expected = [s for s in (xkrx.session(day) for day in days) if s is not None]
+    assert fresh.sessions_in_range(start, end) == expected
+    assert [fresh.session(s.date) for s in expected] == expected
+
+
 def test_next_and_previous_session_skip_holidays(xkrx: XkrxCalendar) -> None:
     assert xkrx.next_session(D(2025, 1, 24)).date == D(2025, 1, 31)
     assert xkrx.next_session(D(2025, 1, 28)).date == D(2025, 1, 31)  # asked on a holiday

@@ -178,7 +178,7 @@ def test_logging_level_is_case_insensitive_and_checked() -> None:
 
 def test_trader_id_is_validated_as_a_domain_identifier() -> None:
     assert NodeConfig(trader_id="DESK-7").trader_id == TraderId("DESK-7")
-    assert NodeConfig(trader_id="DESK-7").model_dump() == {"trader_id": "DESK-7"}
+    assert NodeConfig(trader_id="DESK-7").model_dump() == {"trader_id": "DESK-7", "role": "all"}
     for bad in ("JTS", "JTS 001", 5):
         with pytest.raises(ValidationError):
             NodeConfig(trader_id=bad)

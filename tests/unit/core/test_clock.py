@@ -107,3 +107,21 @@ async def test_live_clock_fires_timers_in_order() -> None:
     clock.set_time_alert("x", now + 10**12, record)
     clock.cancel_timer("x")
     assert clock.timer_names() == []
+
+
+def test_set_time_if_idle_moves_only_when_no_timer_is_due() -> None:
+    clock = SimulatedClock(start_ns=0)
+    fired: list[int] = []
+    clock.set_time_alert("a", 100, lambda e: fired.append(e.ts_event))
+    assert clock.set_time_if_idle(99) is True
+    assert clock.timestamp_ns() == 99
+    assert clock.set_time_if_idle(100) is False  # due: the caller must advance instead
+    assert clock.timestamp_ns() == 99
+    assert fired == []
+    clock.advance_to(100)
+    assert fired == [100]
+    clock.set_time_alert("b", 200, lambda e: fired.append(e.ts_event))
+    clock.cancel_timer("b")
+    assert clock.set_time_if_idle(300) is True  # a cancelled timer does not count
+    with pytest.raises(StateError):
+        clock.set_time_if_idle(299)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jts.core.errors import DuplicateFillError, InvalidInputError
 from jts.domain.accounts import Account, InsufficientFundsError
@@ -255,3 +258,103 @@ def test_total_and_free_agree_with_balance() -> None:
     balance = account.balance(KRW)
     assert account.total(KRW) == balance.total == Money("999000", KRW)
     assert account.free(KRW) == balance.free == Money("749000", KRW)
+
+
+def _expected_after_fill(
+    account: Account, side: OrderSide, value: int, fee: int, day: dt.date | None, order: str
+) -> tuple[dict[dt.date | None, int], Money | None] | None:
+    """The rules of a KRW fill written out from the balances alone: the settled/pending
+    amounts after it and the order's reservation, or None where a CASH account refuses it."""
+    buckets: dict[dt.date | None, int] = {None: account.balance(KRW).settled.raw}
+    buckets.update({d: m.raw for d, m in account.unsettled_by_date(KRW).items()})
+    cash = -value - fee if side is BUY else value - fee
+    buckets[day] = buckets.get(day, 0) + cash
+    held = account.reserved(ClientOrderId(order))
+    locked = account.balance(KRW).locked.raw
+    left = held
+    if held is not None:
+        spent = value + fee if side is BUY else fee
+        left = krw(max(held.raw - spent, 0))
+        locked += left.raw - held.raw
+    free_before = account.free(KRW).raw
+    free_after = sum(buckets.values()) - locked
+    if free_after < 0 and free_after < free_before:
+        return None
+    return buckets, left
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([BUY, SELL]),
+            st.integers(1, 30),  # shares
+            st.integers(0, 500),  # commission
+            st.sampled_from([None, D0, D2]),  # settlement date
+            st.sampled_from(["O-0001", "O-0002"]),
+            st.integers(0, 3_000_000),  # reserve this much for the order first (0: none)
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_fills_book_or_refuse_exactly_as_the_rules_say(
+    steps: list[tuple[OrderSide, int, int, dt.date | None, str, int]],
+) -> None:
+    """Random fills against reservations and pending settlements: every booked balance,
+    every consumed reservation and every refusal is what the rules give, and a refused fill
+    changes nothing."""
+    account = funded(2_000_000)
+    for n, (side, qty, fee, day, order, reserve) in enumerate(steps):
+        if reserve:
+            with contextlib.suppress(InsufficientFundsError):
+                account.reserve(ClientOrderId(order), krw(reserve))
+        expected = _expected_after_fill(account, side, qty * 70_000, fee, day, order)
+        before = state(account)
+        fill = standalone_fill(side, qty, 70000, f"T-{n}", order_id=order, commission=krw(fee))
+        if expected is None:
+            with pytest.raises(InsufficientFundsError):
+                account.apply_fill(fill, settlement_date=day)
+            assert state(account) == before
+            continue
+        account.apply_fill(fill, settlement_date=day)
+        buckets, reservation = expected
+        assert account.balance(KRW).settled.raw == buckets.pop(None)
+        pending = {d: krw(v) for d, v in sorted(buckets.items()) if d is not None}
+        assert account.unsettled_by_date(KRW) == {d: m for d, m in pending.items()}
+        left = reservation if reservation is None or reservation.raw else None
+        assert account.reserved(ClientOrderId(order)) == left
+
+
+def test_single_currency_fills_book_as_the_general_path_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Fills without fees, coins or reservations take a shorter path (a backtest books every
+    fill); it must leave the account exactly as the general path does, refusals included."""
+    fills = [
+        (standalone_fill(BUY, 10, 70000, "T-1"), D2),
+        (standalone_fill(SELL, 4, 71000, "T-2"), D2),
+        (standalone_fill(BUY, 3, 69000, "T-3"), None),
+        (standalone_fill(SELL, 9, 72000, "T-4"), D0),
+    ]
+
+    def run() -> tuple[object, ...]:
+        account = funded(1_000_000)
+        for one, day in fills:
+            account.apply_fill(one, settlement_date=day)
+        with pytest.raises(InsufficientFundsError, match="would leave free KRW"):
+            account.apply_fill(standalone_fill(BUY, 100, 70000, "T-5"), settlement_date=D2)
+        return state(account)
+
+    taken: list[bool] = []
+    shorter = Account._fill_one_movement
+
+    def spy(self: Account, *args: object) -> bool:
+        taken.append(True)
+        return shorter(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Account, "_fill_one_movement", spy)
+    fast = run()
+    assert len(taken) == 5
+    monkeypatch.setattr(Account, "_fill_one_movement", lambda *_: False)
+    assert run() == fast

@@ -100,3 +100,18 @@ def test_status_families() -> None:
         "CANCELED",
         "EXPIRED",
     }
+
+
+def test_member_facts_are_plain_attributes_matching_the_tables() -> None:
+    # attributes, not properties: read on every order without a call or a member hash
+    from jts.domain import enums
+
+    for kind in OrderType:
+        assert kind.requires_price is (kind in enums._PRICED_TYPES)
+        assert kind.requires_trigger_price is (kind in enums._TRIGGERED_TYPES)
+        assert kind.allowed_time_in_force_ids == {id(t) for t in kind.allowed_time_in_force}
+        assert "requires_price" in vars(kind)
+    for status in OrderStatus:
+        assert status.is_inflight is (status in INFLIGHT_STATUSES)
+        assert "is_closed" in vars(status)
+    assert [m.name for m in OrderType][:2] == ["MARKET", "LIMIT"]  # the facts are no members

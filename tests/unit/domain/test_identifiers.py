@@ -13,6 +13,7 @@ from jts.domain.identifiers import (
     ClientOrderIdGenerator,
     InstrumentId,
     StrategyId,
+    Symbol,
     Venue,
     netting_position_id,
 )
@@ -25,6 +26,9 @@ def test_instrument_id_parts() -> None:
     assert (btc.symbol, btc.venue) == ("KRW-BTC", "UPBIT")
     assert InstrumentId.of("000660", "KRX") == "000660.KRX"
     assert InstrumentId(krx) is krx
+    # the parts come back as their own id types (cut out without checking them again)
+    assert type(krx.venue) is Venue
+    assert type(krx.symbol) is Symbol
 
 
 @pytest.mark.parametrize("bad", ["005930", ".KRX", "005930.", "005930.krx", " 005930.KRX", ""])

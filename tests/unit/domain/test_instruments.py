@@ -391,6 +391,10 @@ def test_check_order_quantity(samsung: Instrument, btc: Instrument) -> None:
     with pytest.raises(InvalidQuantityError, match="not a multiple of the lot 10"):
         tens.check_order_quantity(Quantity(25))
     tens.check_order_quantity(Quantity(30))
+    # another precision than the lot's takes the general checks, with the same answers
+    tens.check_order_quantity(Quantity("30.0"))
+    with pytest.raises(InvalidQuantityError, match="not a multiple of the lot 10"):
+        tens.check_order_quantity(Quantity("25.0"))
 
 
 def test_notional(samsung: Instrument, btc: Instrument) -> None:

@@ -31,6 +31,7 @@ from jts.domain.identifiers import (
     ClientOrderId,
     InstrumentId,
     StrategyId,
+    TradeId,
     VenueOrderId,
 )
 from jts.domain.orders import AVG_PX_DIGITS, Order, OrderMismatchError, ratio_to_decimal
@@ -429,3 +430,17 @@ def test_terminal_order_refuses_fills_and_cancels() -> None:
         with pytest.raises(InvalidStateTransitionError, match="CANCELED"):
             order.apply(late)
     assert order.status is OrderStatus.CANCELED
+
+
+def test_has_trade_id_answers_for_applied_fills_only() -> None:
+    order = make_order()
+    order.apply(event(OrderSubmitted, order))
+    order.apply(event(OrderAccepted, order, venue_order_id=VenueOrderId("V-1")))
+    assert not order.has_trade_id(TradeId("T-1"))
+    order.apply(fill(order, 10, 70000, "T-1"))  # no fees: the totals stay empty
+    assert order.has_trade_id(TradeId("T-1"))
+    assert order.commissions == {}
+    order.apply(fill(order, 10, 70000, "T-2", commission=Money(15, KRW)))
+    other = make_order()
+    assert other.commissions == {}
+    assert order.commissions == {KRW: Money(15, KRW)}

@@ -245,3 +245,117 @@ def test_total_pnl_equals_cash_flow_plus_mark(
     assert position.total_pnl(Price(mark)) == fraction_to_money(expected, KRW)
     if net == 0:
         assert position.realized_pnl_exact == cash
+
+
+class _FractionModel:
+    """The average-cost rules written plainly with `Fraction`: the oracle for the integer
+    arithmetic `Position` uses (the way it was computed before that was tuned for speed)."""
+
+    def __init__(self) -> None:
+        self.qty = Fraction(0)
+        self.cost = Fraction(0)
+        self.realized = Fraction(0)
+        self.close_value = Fraction(0)
+        self.close_qty = Fraction(0)
+
+    def apply(self, side: OrderSide, qty: Fraction, px: Fraction) -> Fraction | None:
+        """Returns the average open price of a round trip this fill closed."""
+        delta = qty * side.sign
+        if self.qty == 0:
+            self._open(delta, px)
+            return None
+        if (self.qty > 0) == (delta > 0):
+            self.cost += px * qty
+            self.qty += delta
+            return None
+        closing = min(qty, abs(self.qty))
+        average = self.cost / abs(self.qty)
+        direction = 1 if self.qty > 0 else -1
+        self.realized += (px - average) * closing * direction
+        self.cost -= average * closing
+        self.close_value += px * closing
+        self.close_qty += closing
+        self.qty -= closing * direction
+        if self.qty == 0 and qty > closing:
+            self._open((qty - closing) * side.sign, px)
+        return average if self.qty == 0 or qty > closing else None
+
+    def _open(self, delta: Fraction, px: Fraction) -> None:
+        self.qty = delta
+        self.cost = px * abs(delta)
+        self.close_value = Fraction(0)
+        self.close_qty = Fraction(0)
+
+
+exotic_fills = st.lists(
+    st.tuples(
+        st.sampled_from([BUY, SELL]),
+        st.integers(1, 400).map(lambda n: Fraction(n, 4)),  # 0.25 steps: finer than shares
+        st.integers(1, 3).map(lambda n: Fraction(n, 10**n)),  # a quantity unit per fill
+        st.integers(90_000, 110_000).map(lambda n: Fraction(n, 100)),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+def _text(value: Fraction, places: int) -> str:
+    scaled = value * 10**places
+    assert scaled.denominator == 1
+    return str(Decimal(scaled.numerator).scaleb(-places))
+
+
+@settings(max_examples=200, deadline=None)
+@given(exotic_fills, st.integers(90_000, 110_000))
+def test_integer_arithmetic_matches_the_fraction_rules(
+    fills: list[tuple[OrderSide, Fraction, Fraction, Fraction]], mark: int
+) -> None:
+    """Mixed quantity precisions, partial reductions, flips: every exact figure and every
+    average equals what plain `Fraction` arithmetic gives."""
+    position = Position(INSTRUMENT, STRATEGY, TRADER, USDT)
+    model = _FractionModel()
+    for n, (side, lots, unit, px) in enumerate(fills):
+        qty = lots * unit
+        places = max(len(str(unit.denominator)) - 1, 2)
+        fill = standalone_fill(side, _text(qty, places + 2), _text(px, 2), f"T-{n}", currency=USDT)
+        events = position.apply(fill)
+        average = model.apply(side, qty, px)
+        assert position.signed_qty == Decimal(model.qty.numerator) / model.qty.denominator
+        assert position.realized_pnl_exact == model.realized
+        if model.qty:
+            assert position.avg_px_open == ratio_to_decimal(model.cost / abs(model.qty))
+        if model.close_qty:
+            assert position.avg_px_close == ratio_to_decimal(model.close_value / model.close_qty)
+        if average is not None:
+            closed = next(e for e in events if isinstance(e, PositionClosed))
+            assert closed.avg_px_open == ratio_to_decimal(average)
+        unrealized = Fraction(mark) * model.qty - model.cost * (1 if model.qty >= 0 else -1)
+        assert position.unrealized_pnl(Price(mark)) == fraction_to_money(unrealized, USDT)
+        assert position.total_pnl(Price(mark)) == fraction_to_money(
+            model.realized + unrealized, USDT
+        )
+    assert position.realized_pnl == fraction_to_money(model.realized, USDT)
+
+
+def test_kinds_limit_the_events_built_but_not_what_the_position_does() -> None:
+    fills = [
+        standalone_fill(BUY, 10, 70000, "T-1", ts=100),
+        standalone_fill(BUY, 5, 71000, "T-2", ts=200),
+        standalone_fill(SELL, 20, 72000, "T-3", ts=300),  # closes, then opens short
+        standalone_fill(BUY, 5, 69000, "T-4", ts=400),
+    ]
+    everything, closes_only = new_position(), new_position()
+    all_events = [e for f in fills for e in everything.apply(f)]
+    closes = [e for f in fills for e in closes_only.apply(f, kinds={PositionClosed})]
+    assert [type(e) for e in all_events] == [
+        PositionOpened,
+        PositionChanged,
+        PositionClosed,
+        PositionOpened,
+        PositionClosed,
+    ]
+    assert closes == [e for e in all_events if isinstance(e, PositionClosed)]
+    assert closes_only.apply(standalone_fill(BUY, 1, 1, "T-5"), kinds=()) == ()
+    everything.apply(standalone_fill(BUY, 1, 1, "T-5"))
+    for name in ("signed_qty", "realized_pnl_exact", "avg_px_open", "avg_px_close", "peak_qty"):
+        assert getattr(closes_only, name) == getattr(everything, name)

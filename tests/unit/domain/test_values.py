@@ -27,6 +27,7 @@ from jts.domain.values import (
     notional,
     parse_decimal_text,
     round_raw,
+    unchecked_builders,
 )
 
 precisions = st.integers(min_value=0, max_value=MAX_PRECISION)
@@ -89,6 +90,31 @@ def test_explicit_precision_pads_but_never_rounds() -> None:
     assert Price("1.500", 1) == Price("1.5")  # trailing zeros may be dropped
     with pytest.raises(PrecisionError, match="more than 1 decimals"):
         Price("1.55", 1)
+
+
+def test_whole_decimals_at_a_given_precision() -> None:
+    # positions are Decimals of whole shares: how they were written does not matter
+    for text in ("10", "10.0", "1E+1", "10.000"):
+        value = Quantity(Decimal(text), 0)
+        assert (value.raw, value.precision) == (10, 0)
+    assert Price(Decimal("-3"), 2).raw == -300
+    assert Quantity(Decimal("2.50"), 1).raw == 25
+    with pytest.raises(PrecisionError):
+        Quantity(Decimal("10.5"), 0)
+    with pytest.raises(InvalidQuantityError):
+        Quantity(Decimal("-1"), 0)
+
+
+def test_unchecked_builders_make_ordinary_values() -> None:
+    new, set_raw, set_precision = unchecked_builders()
+    made = new(Quantity)
+    set_raw(made, 1234)
+    set_precision(made, 2)
+    assert made == Quantity("12.34")
+    assert type(made) is Quantity
+    assert hash(made) == hash(Quantity("12.34"))
+    with pytest.raises(AttributeError):
+        made.raw = 5  # type: ignore[misc]
 
 
 def test_decimal_input() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from jts.domain.enums import (
@@ -14,8 +15,11 @@ from jts.domain.enums import (
 from jts.domain.events_order import (
     OrderAccepted,
     OrderCanceled,
+    OrderExpired,
     OrderFilled,
     OrderInitialized,
+    OrderPendingCancel,
+    OrderRejected,
     OrderSubmitted,
 )
 from jts.domain.identifiers import (
@@ -30,7 +34,14 @@ from jts.domain.identifiers import (
 from jts.domain.orders import Order
 from jts.domain.reports import FillReport, OrderStatusReport, PositionReport
 from jts.domain.values import KRW, Money, Price, Quantity
-from jts.live.reconciliation import plan, position_differences, rebuild_orders
+from jts.live.reconciliation import (
+    NEVER_SENT,
+    difference_events,
+    plan,
+    position_differences,
+    rebuild_orders,
+    report_window_start,
+)
 
 IID = InstrumentId("005930.KRX")
 ACC = AccountId("KIS-12345678-01")
@@ -257,3 +268,165 @@ def test_rebuild_orders_replays_histories_and_isolates_broken_ones() -> None:
     assert "O-2" in result.broken
     assert result.last_sequence == len(good.events) + 1
     assert bad_events  # the broken order really had a valid history elsewhere
+
+
+# ---- orders the venue never got -----------------------------------------------------------
+
+
+def _initialized_only(cid: str = "O-9") -> Order:
+    return Order(
+        OrderInitialized(
+            trader_id=TraderId("JTS-001"),
+            strategy_id=StrategyId("S-1"),
+            instrument_id=IID,
+            client_order_id=ClientOrderId(cid),
+            ts_event=T0,
+            ts_init=T0,
+            side=OrderSide.BUY,
+            order_type=OrderType.MARKET,
+            quantity=Quantity(1),
+        )
+    )
+
+
+def test_a_submission_the_venue_never_got_is_rejected_at_start_up() -> None:
+    order = _order("O-5", accepted=None)
+    result = plan([order], [], [], now=NOW, close_unsent=True, reports_since_ns=T0 - 1)
+    (event,) = result.events
+    assert isinstance(event, OrderRejected)
+    assert event.reason.startswith(NEVER_SENT)
+    assert (event.client_order_id, event.account_id, event.ts_event) == ("O-5", ACC, NOW)
+    assert result.never_sent == ["O-5"]
+    order.apply(event)  # the transition table accepts it
+    assert order.status is OrderStatus.REJECTED
+
+
+def test_periodic_reconciliation_leaves_an_unanswered_submission_alone() -> None:
+    """Outside start-up a submission may simply be in flight."""
+    order = _order("O-5", accepted=None)
+    result = plan([order], [], [], now=NOW)
+    assert result.events == []
+    assert result.never_sent == []
+    assert result.notes == ["O-5 (SUBMITTED) not reported"]
+
+
+def test_an_order_only_initialized_is_canceled_as_never_sent() -> None:
+    order = _initialized_only()
+    result = plan([order], [], [], now=NOW, close_unsent=True)
+    (event,) = result.events
+    assert isinstance(event, OrderCanceled)
+    assert NEVER_SENT in event.reason
+    order.apply(event)
+    assert order.status is OrderStatus.CANCELED
+
+
+def test_an_unanswered_order_with_a_cancel_pending_is_canceled_as_never_sent() -> None:
+    order = _order("O-6", accepted=None)
+    order.apply(
+        OrderPendingCancel(
+            trader_id=order.trader_id,
+            strategy_id=order.strategy_id,
+            instrument_id=IID,
+            client_order_id=order.client_order_id,
+            account_id=ACC,
+            ts_event=T0 + 3,
+            ts_init=T0 + 3,
+        )
+    )
+    (event,) = plan([order], [], [], now=NOW, close_unsent=True).events
+    assert isinstance(event, OrderCanceled)
+    order.apply(event)
+    assert order.is_closed
+
+
+def test_the_venue_knowing_the_order_wins_over_never_sent() -> None:
+    """Found in the reports (matched like any unanswered submission): the venue's state."""
+    order = _order(accepted=None)
+    result = plan([order], [_status("0007")], [_fill_report("0007")], now=NOW, close_unsent=True)
+    assert [type(e).__name__ for e in result.events] == ["OrderAccepted", "OrderFilled"]
+    assert result.never_sent == []
+
+
+def test_an_acknowledged_order_missing_from_the_reports_is_not_called_never_sent() -> None:
+    order = _order(accepted="0001")
+    result = plan([order], [], [], now=NOW, close_unsent=True)
+    assert result.events == []
+    assert result.notes == ["O-1 (ACCEPTED) not reported"]
+
+
+def test_a_day_order_sent_before_the_report_window_is_expired_and_noted() -> None:
+    order = _order("O-7", accepted=None)
+    result = plan([order], [], [], now=NOW, close_unsent=True, reports_since_ns=NOW - 10)
+    (event,) = result.events
+    assert isinstance(event, OrderExpired)
+    assert "report window" in result.notes[0]
+    order.apply(event)
+    assert order.status is OrderStatus.EXPIRED
+
+
+def test_the_report_window_is_the_current_kst_day() -> None:
+    from jts.core.time import kst_to_ns
+
+    now = kst_to_ns(dt.date(2024, 3, 4), "083000")
+    assert report_window_start(now) == kst_to_ns(dt.date(2024, 3, 4))
+    assert report_window_start(now - 9 * 3600 * 10**9) == kst_to_ns(dt.date(2024, 3, 3))
+
+
+def test_rebuild_orders_lists_fills_in_journal_order_across_orders() -> None:
+    a = _order("O-A")
+    b = _order("O-B")
+    a1 = _fill_event(a, 4, 70000, "a1")
+    b1 = _fill_event(b, 10, 70100, "b1")
+    a2 = _fill_event(a, 6, 70200, "a2")
+    journal = _Journal([*a.events, *b.events, a1, b1, a2])
+    result = rebuild_orders(journal)  # type: ignore[arg-type]
+    assert [str(f.trade_id) for f in result.fills] == ["a1", "b1", "a2"]
+
+
+def test_a_closed_orders_venue_order_is_never_claimed_by_an_unanswered_one() -> None:
+    """The same instrument, side and quantity, placed after the submission: it still belongs
+    to the closed order that has its venue id, and the unanswered one was never sent."""
+    done = _order("O-1", accepted="0007")
+    done.apply(_fill_event(done, 10, 70000, "t-10"))
+    unanswered = _order("O-2", accepted=None)
+    report = _status("0007", accepted_at=T0 + 10)
+    result = plan([unanswered, done], [report], [_fill_report("0007")], now=NOW, close_unsent=True)
+    (event,) = result.events
+    assert isinstance(event, OrderRejected)
+    assert event.client_order_id == "O-2"
+    assert result.external == []
+
+
+def test_difference_events_name_missed_fills_unsent_external_orders_and_positions() -> None:
+    filled = _order("O-1")
+    unsent = _order("O-2", accepted=None)
+    # a quantity no unanswered order of the node has: nobody claims it
+    external = _status("0099", qty=5, status=OrderStatus.ACCEPTED, filled=0, avg=None)
+    result = plan(
+        [filled, unsent],
+        [_status(), external],
+        [_fill_report()],
+        now=NOW,
+        close_unsent=True,
+        reports_since_ns=T0 - 1,
+    )
+    positions = position_differences({IID: Decimal(2)}, [_position(3)])
+    events = difference_events(
+        result, positions, trader_id=TraderId("JTS-001"), account_id=ACC, now=NOW
+    )
+    assert [(e.subject, e.ours, e.venue, e.action) for e in events] == [
+        ("order O-1", "fill not booked", "filled 10 @ 70000", "fill booked"),
+        ("order O-2", "sent", "not received", "closed as never sent"),
+        ("venue order 0099", "unknown", "BUY 5 005930.KRX ACCEPTED", "flagged as external"),
+        ("position 005930.KRX", "2", "3", "logged; the node's books are left as they are"),
+    ]
+    assert {(e.account_id, e.trader_id, e.ts_event) for e in events} == {(ACC, "JTS-001", NOW)}
+
+
+def test_a_reconciliation_that_only_caught_up_has_nothing_to_alert() -> None:
+    order = _order()
+    result = plan([order], [_status(status=OrderStatus.CANCELED, filled=0, avg=None)], [], now=NOW)
+    assert len(result.events) == 1  # the cancel it missed: routine, only logged
+    assert (
+        difference_events(result, [], trader_id=TraderId("JTS-001"), account_id=ACC, now=NOW) == []
+    )

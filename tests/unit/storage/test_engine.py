@@ -229,3 +229,34 @@ def test_postgres_engine_connects_with_psycopg(postgres_url: str) -> None:
             assert conn.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         engine.dispose()
+
+
+def _synchronous_commit(engine: sa.Engine) -> object:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+
+
+def test_postgres_commits_are_synchronous_unless_turned_off(postgres_url: str) -> None:
+    durable = make_engine(postgres_url)
+    fast = make_engine(postgres_url, pg_synchronous_commit=False)
+    try:
+        assert _synchronous_commit(durable) == "on"
+        assert _synchronous_commit(fast) == "off"
+        with fast.raw_connection() as raw:  # the journal's own connection gets it too
+            cursor = raw.cursor()
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone() == ("off",)
+    finally:
+        durable.dispose()
+        fast.dispose()
+
+
+@pytest.mark.parametrize("bad", ["off", 0, None], ids=repr)
+def test_bad_synchronous_commit_is_refused(bad: object) -> None:
+    with pytest.raises(ConfigError, match="synchronous_commit"):
+        make_engine("postgresql://jts@127.0.0.1/jts", pg_synchronous_commit=bad)  # type: ignore[arg-type]
+
+
+def test_synchronous_commit_off_is_refused_for_sqlite(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PostgreSQL only"):
+        make_engine(sqlite_url(tmp_path / "jts.db"), pg_synchronous_commit=False)

@@ -39,6 +39,8 @@ class Codes:
     ORDER_OK: Final = KisCode("APBK0013", "주문 전송 완료 되었습니다.", rt_cd="0")
     INQUIRY_OK: Final = KisCode("MCA00000", "정상처리 되었습니다.", rt_cd="0")  # [M]
     INQUIRY_EMPTY: Final = KisCode("KIOK0560", "조회할 내용이 없습니다", rt_cd="0")  # [M]
+    #: rt_cd 7 = no data, as python-kis expects from search-info [S rt_cd: PK; M msg_cd, text]
+    NO_DATA: Final = KisCode("KIOK0500", "조회할 자료가 없습니다", rt_cd="7")
     # ---- gateway: auth, tr_id, rate (non-2xx) -------------------------------------------------
     RATE_LIMIT: Final = KisCode("EGW00201", "초당 거래건수를 초과하였습니다.", status=500)  # [S]
     TOKEN_INVALID: Final = KisCode("EGW00121", "유효하지 않은 token 입니다.", status=500)  # [M]

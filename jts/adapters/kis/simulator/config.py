@@ -115,7 +115,8 @@ class FaultSettings:
     whose path starts with one of the prefixes (empty: every API path; never ``/sim``).
     A timeout either holds the request before it is processed (``timeout_phase="before"``) or
     processes it and withholds the answer (``"after"``), which is what makes a client's blind
-    re-send of an order dangerous.
+    re-send of an order dangerous. ``notice_delay_ms`` holds every execution notice back (in
+    order) so it reaches the client after the order inquiries already show its fill.
     """
 
     error_rate: float = 0.0
@@ -129,13 +130,14 @@ class FaultSettings:
     paths: tuple[str, ...] = ()
     extra_fields: int = 0
     ws_drop_rate_per_s: float = 0.0
+    notice_delay_ms: int = 0
 
     def validate(self) -> None:
         for name in ("error_rate", "timeout_rate", "ws_drop_rate_per_s"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"faults.{name} must be in [0, 1], got {value!r}")
-        for name in ("error_next", "timeout_next", "delay_ms", "extra_fields"):
+        for name in ("error_next", "timeout_next", "delay_ms", "extra_fields", "notice_delay_ms"):
             value = getattr(self, name)
             if type(value) is not int or value < 0:
                 raise ConfigError(f"faults.{name} must be an int >= 0, got {value!r}")
@@ -218,6 +220,9 @@ class SimulatorConfig:
     #: stock, each component truncated to the won); a number = that flat rate.
     sell_tax_rate: Decimal | None = None
     history_days: int = 400
+    # replay (see `replay`): the tape comes from this bar file instead of the random walk
+    replay_file: str | None = None
+    replay_bar_seconds: int = 60
     # persistence
     state_file: str | None = None
     state_save_interval_s: float = 1.0
@@ -273,6 +278,7 @@ class SimulatorConfig:
             "approval_lifetime_s",
             "max_subscriptions",
             "history_days",
+            "replay_bar_seconds",
         )
         for name in positive:
             value = getattr(self, name)

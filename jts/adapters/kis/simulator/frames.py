@@ -130,7 +130,7 @@ def tick_record(state: SymbolState, trade: TradePrint) -> list[str]:
         v.low_hhmmss,
         _diff_sign(price - v.low),
         str(price - v.low),
-        state.trading_date.strftime("%Y%m%d"),
+        ns_to_dt(trade.ts_ns, KST).strftime("%Y%m%d"),  # the print's own day (replays: history)
         _session_code(hhmmss),
         "N",
         str(v.ask[1]),

@@ -4,8 +4,10 @@ Each symbol carries yesterday's close (기준가), today's OHLC, volumes and a t
 the last price. `step` advances a symbol by one to three trade prints of a bounded random walk
 (one to two ticks a move, pulled back toward the base price so a long run does not pin itself to
 a limit), or, in replay mode, by the next points of given bars (open, the adverse extreme, the
-other extreme, close). Fills of simulated orders are recorded as trades too, so the tick stream
-and the day's volume include them.
+other extreme, close), and nothing else once a replay was loaded. Fills of simulated orders
+are recorded as trades too, so the tick stream and the day's volume include them, except on a
+replayed tape: history does not know our orders (the venue fills them without a print, as a
+backtest does).
 
 All prices are whole won as ``int``; the tick grid and the limits come from the domain
 (`Instrument.tick_scheme`, `Instrument.daily_limits`), so the simulator and the risk engine
@@ -150,6 +152,8 @@ class SymbolState:
     book: BookLevels = field(default_factory=lambda: BookLevels((), ()))
     minutes: dict[str, MinuteBar] = field(default_factory=dict)
     replay: deque[tuple[int, int, int]] = field(default_factory=deque)
+    #: the symbol's prints come from replayed bars: no random walk, before or after them
+    replayed: bool = False
 
     @property
     def symbol(self) -> str:
@@ -230,8 +234,19 @@ class SyntheticMarket:
                 raise KisRequestError(Codes.UNKNOWN_SYMBOL)
             state = self._new_day(symbol, cfg.base_price, today)
         elif state.trading_date != today:
+            replayed = state.replayed
             state = self._new_day(symbol, state.last, today, keep_replay=state.replay)
+            state.replayed = replayed
         return state
+
+    def is_replayed(self, symbol: str) -> bool:
+        """Whether the symbol's tape is replayed history (our own fills do not print on it)."""
+        state = self._states.get(symbol)
+        return state is not None and state.replayed
+
+    def replay_left(self) -> dict[str, int]:
+        """Prints still queued per replayed symbol."""
+        return {s: len(state.replay) for s, state in self._states.items() if state.replayed}
 
     def scheme(self, symbol: str) -> TickScheme:
         return self.instrument(symbol).tick_scheme(self.state(symbol).trading_date)
@@ -370,6 +385,8 @@ class SyntheticMarket:
             ts, price, qty = state.replay.popleft()
             direction: Side = "1" if price >= state.last else "5"
             return [self.record_trade(symbol, price, qty, direction, ts_ns=ts)]
+        if state.replayed:
+            return []  # the replayed day is over: nothing trades any more
         rng = self._rng(symbol)
         prints = []
         for _ in range(rng.choice((1, 1, 1, 2, 3))):
@@ -384,13 +401,18 @@ class SyntheticMarket:
             prints.append(self.record_trade(symbol, price, rng.randint(1, 50) * 10, side))
         return prints
 
-    def load_replay(self, symbol: str, bars: Iterable[ReplayBar]) -> int:
+    def load_replay(self, symbol: str, bars: Iterable[ReplayBar], bar_ns: int = 0) -> int:
         """Queue bars for replay; each becomes up to four prints on the conservative path
         (open, the extreme against the bar's direction first, the other extreme, close;
-        repeated prices merged), its volume spread over them."""
+        repeated prices merged), its volume spread over them. With ``bar_ns`` (the bar's
+        length) the prints are spread evenly over ``[ts_ns, ts_ns + bar_ns)``, so a time bar
+        rebuilt from them has the bar's own interval; without it they all carry ``ts_ns``.
+        From then on the symbol prints nothing but replayed bars."""
+        if type(bar_ns) is not int or bar_ns < 0:
+            raise ConfigError(f"bar_ns must be an int >= 0, got {bar_ns!r}")
         state = self.state(symbol)
         scheme = state.instrument.tick_scheme(state.trading_date)
-        queued = 0
+        prints: list[tuple[int, int, int]] = []  # all checked before any is queued
         for bar in bars:
             if not bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high:
                 raise KisRequestError(
@@ -412,16 +434,18 @@ class SyntheticMarket:
             )
             points = [p for i, p in enumerate(path) if i == 0 or p != path[i - 1]]
             if bar.volume <= 0:
-                continue
+                continue  # nothing traded: no print (a rebuilt bar cannot exist either)
             # every point prints (the bar's extremes must appear); a bar with fewer shares than
             # points prints one share per point, slightly more than its volume
             share = max(bar.volume // len(points), 1)
             shares = [share] * len(points)
             shares[-1] = max(bar.volume - share * (len(points) - 1), 1)
-            for price, qty in zip(points, shares, strict=True):
-                state.replay.append((bar.ts_ns, price, qty))
-                queued += 1
-        return queued
+            step = bar_ns // len(points)
+            for index, (price, qty) in enumerate(zip(points, shares, strict=True)):
+                prints.append((bar.ts_ns + index * step, price, qty))
+        state.replayed = True
+        state.replay.extend(prints)
+        return len(prints)
 
     # ---- history --------------------------------------------------------------------------------
     def daily_history(self, symbol: str) -> list[DailyBar]:

@@ -5,7 +5,8 @@
 - ``POST /sim/ws/drop``: cut every WebSocket connection now;
 - ``POST /sim/trade``: force a print ``{"symbol", "price", "qty", "side": "buy"|"sell"}``;
 - ``POST /sim/step``: advance the synthetic market once for ``{"symbols": [...]}``;
-- ``POST /sim/replay``: queue bars ``{"symbol", "bars": [{"ts_ns", "open", ...}]}``;
+- ``POST /sim/replay``: queue bars ``{"symbol", "bars": [{"ts_ns", "open", ...}],
+  "bar_seconds": 60}`` (``bar_seconds`` spreads each bar's prints over its interval);
 - ``POST /sim/market-hours``: ``{"mode": "always"|"closed"}``;
 - ``GET /sim/state``: a summary (orders, fills, sessions, fault counters); ``POST /sim/save``.
 Errors are ``{"error": "..."}`` with status 400.
@@ -25,6 +26,7 @@ from jts.adapters.kis.simulator.codes import KisRequestError
 from jts.adapters.kis.simulator.context import SimContext
 from jts.adapters.kis.simulator.hours import AlwaysClosed, AlwaysOpen
 from jts.adapters.kis.simulator.market import ReplayBar, Side
+from jts.adapters.kis.simulator.replay import print_span_ns
 from jts.core.errors import JtsError
 
 __all__ = ["AdminRoutes"]
@@ -130,7 +132,11 @@ class AdminRoutes:
             body = await _body(request)
             symbol = str(body["symbol"])
             bars = msgspec.convert(body.get("bars", []), list[ReplayBar])
-            queued = self._ctx.market.load_replay(symbol, bars)
+            bar_seconds = int(body.get("bar_seconds", 0))
+            if bar_seconds < 0:
+                return _bad("bar_seconds must be >= 0")
+            span = print_span_ns(bar_seconds) if bar_seconds else 0
+            queued = self._ctx.market.load_replay(symbol, bars, span)
         except KisRequestError as exc:
             return _bad(f"{exc.code.msg_cd}: {exc.code.msg1}")
         except (KeyError, TypeError, ValueError, msgspec.ValidationError) as exc:
@@ -166,6 +172,7 @@ class AdminRoutes:
                 "injected_errors": faults.injected_errors,
                 "injected_timeouts": faults.injected_timeouts,
                 "dropped_sessions": faults.dropped_sessions,
+                "replay_left": self._ctx.market.replay_left(),
                 "accounts": {
                     key: {"cash": a.cash, "holdings": {s: h.qty for s, h in a.holdings.items()}}
                     for key, a in state.accounts.items()

@@ -8,7 +8,7 @@ from typing import Final
 
 from aiohttp import web
 
-from jts.adapters.kis.simulator import rest_account, rest_orders, rest_quotes
+from jts.adapters.kis.simulator import rest_account, rest_orders, rest_products, rest_quotes
 from jts.adapters.kis.simulator.codes import Codes
 from jts.adapters.kis.simulator.context import SimContext
 from jts.adapters.kis.simulator.envelope import error_body, kis_response
@@ -61,6 +61,7 @@ API_ROUTES: Final[tuple[tuple[str, str, frozenset[Op], ApiHandler], ...]] = (
         rest_quotes.inquire_time_itemchartprice,
     ),
     ("GET", f"{_QUOTES}/chk-holiday", rest_quotes.HOLIDAY_OPS, rest_quotes.chk_holiday),
+    ("GET", f"{_QUOTES}/search-info", rest_products.SEARCH_INFO_OPS, rest_products.search_info),
 )
 
 

@@ -31,6 +31,7 @@ from jts.adapters.kis.simulator.faults import FaultInjector
 from jts.adapters.kis.simulator.hours import AlwaysClosed, AlwaysOpen, CalendarHours, MarketHours
 from jts.adapters.kis.simulator.market import SyntheticMarket
 from jts.adapters.kis.simulator.rate_limit import KeyedRateLimiter
+from jts.adapters.kis.simulator.replay import ReplayBars, queue_replay, with_replay_bases
 from jts.adapters.kis.simulator.rest_routes import build_rest_app
 from jts.adapters.kis.simulator.state import SimState, load_state, save_state
 from jts.adapters.kis.simulator.venue import SimVenue, VenueRules
@@ -137,9 +138,20 @@ class KisSimulator:
         *,
         clock: Clock | None = None,
         calendar: TradingCalendar | None = None,
+        replay: ReplayBars | None = None,
     ) -> None:
-        self.config = config.with_defaults()
+        config = config.with_defaults()
+        if config.replay_file and replay is None:
+            raise ConfigError(
+                f"replay_file {config.replay_file} needs its bars read by the caller: start the "
+                "simulator with `jts sim kis --replay FILE`"
+            )
+        if replay:
+            config = with_replay_bases(config, replay)
+        self.config = config
         self.ctx = _build_context(self.config, clock or LiveClock(), calendar)
+        if replay:
+            queue_replay(self.ctx.market, replay, config.replay_bar_seconds)
         self._runners: list[web.AppRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._ports = (self.config.port, self.config.ws_port)
@@ -269,9 +281,10 @@ def build_app(
     *,
     clock: Clock | None = None,
     calendar: TradingCalendar | None = None,
+    replay: ReplayBars | None = None,
 ) -> KisSimulator:
     """A simulator ready to `start` (the REST and WebSocket apps come from `build_apps`)."""
-    return KisSimulator(config, clock=clock, calendar=calendar)
+    return KisSimulator(config, clock=clock, calendar=calendar, replay=replay)
 
 
 def describe(sim: KisSimulator) -> str:
@@ -288,6 +301,8 @@ def describe(sim: KisSimulator) -> str:
             f"  account    {account.cano}-{account.product}  HTS id {account.hts_id}  "
             f"cash {account.cash:,} KRW"
         )
+    for symbol, left in sim.ctx.market.replay_left().items():
+        lines.append(f"  replaying  {symbol}: {left} prints from {cfg.replay_file or 'bars'}")
     return "\n".join(lines)
 
 
@@ -296,9 +311,10 @@ async def serve(
     *,
     announce: Callable[[str], None] | None = None,
     stop_event: asyncio.Event | None = None,
+    replay: ReplayBars | None = None,
 ) -> None:
     """Run until SIGINT/SIGTERM (or ``stop_event``), then stop cleanly (saving the state)."""
-    sim = build_app(config)
+    sim = build_app(config, replay=replay)
     await sim.start()
     (announce or _print)(describe(sim))
     stop = stop_event or asyncio.Event()
@@ -316,6 +332,6 @@ def _print(text: str) -> None:
     print(text, flush=True)  # a supervisor reading our stdout needs the line now
 
 
-def run(config: SimulatorConfig) -> None:
-    """Blocking entry point for the CLI (``jts sim kis``)."""
-    asyncio.run(serve(config))
+def run(config: SimulatorConfig, *, replay: ReplayBars | None = None) -> None:
+    """Blocking entry point for the CLI (``jts sim kis``; ``replay`` for ``--replay``)."""
+    asyncio.run(serve(config, replay=replay))

@@ -30,6 +30,7 @@ class Op(enum.Enum):
     DAILY_CHART = "daily_chart"
     TIME_CHART = "time_chart"
     HOLIDAY = "holiday"
+    SEARCH_INFO = "search_info"
 
 
 #: Real-env tr_ids [S: brokers.md §1.6]; legacy ids in the second group of each row.
@@ -55,6 +56,7 @@ _SHARED: Final[dict[str, Op]] = {
     "FHKST01010100": Op.PRICE,
     "FHKST03010100": Op.DAILY_CHART,
     "FHKST03010200": Op.TIME_CHART,
+    "CTPF1604R": Op.SEARCH_INFO,  # product master; python-kis calls it on the real host only
 }
 #: Real-only services: no paper version was seen (psbl-rvsecncl [S]; chk-holiday answers
 #: OPSQ0002 on the paper host [S: a public client's test notes]).

@@ -6,7 +6,8 @@ a fill notice, handed to a `VenueListener` (the WebSocket hub encrypts and sends
 
 Execution model (documented so clients know what to expect):
 - marketable orders (market, best-limit, IOC/FOK kinds, and limits at or through the opposite
-  best) fill at once and in full at the best opposite price; the synthetic book is deep;
+  best) fill at once and in full at the best opposite price; the synthetic book is deep; the
+  fill prints on the tape, unless the tape is replayed history (which knew no such order);
 - other limit orders rest and fill when a later print trades through them, matched by the
   shared engine `jts.matching.engine.MatchingEngine` (see `matching` for the wrapper);
 - auctions are not modelled: the pre-open and closing auction phases behave as continuous
@@ -328,9 +329,10 @@ class SimVenue:
         )
         marketable = kind in _AT_BEST_KINDS or (price >= best if order.is_buy else price <= best)
         if marketable:
-            side: Side = "1" if order.is_buy else "5"
-            trade = self.market.record_trade(order.symbol, best, order.remaining, side)
-            self._listener.on_trades(order.symbol, [trade])
+            if not self.market.is_replayed(order.symbol):
+                side: Side = "1" if order.is_buy else "5"
+                trade = self.market.record_trade(order.symbol, best, order.remaining, side)
+                self._listener.on_trades(order.symbol, [trade])
             self._fill(order, order.remaining, best)
             return
         if kind in _IMMEDIATE_KINDS:

@@ -71,6 +71,9 @@ class WsHub:
         self._market = market
         self._faults = faults
         self._notice_tr = "H0STCNI9" if env == "paper" else "H0STCNI0"
+        #: overseas execution notices: accepted (python-kis subscribes them with the domestic
+        #: ones) and never sent, as the simulator trades no overseas stock
+        self._overseas_notice_tr = "H0GSCNI9" if env == "paper" else "H0GSCNI0"
         self._max = max_subscriptions
         self._layout = notice_layout
         self.sessions: set[WsSession] = set()
@@ -86,8 +89,12 @@ class WsHub:
         return {
             key
             for (tr_id, key), subs in self._subscribers.items()
-            if subs and tr_id != self._notice_tr
+            if subs and tr_id not in (self._notice_tr, self._overseas_notice_tr)
         }
+
+    def is_subscribed(self, tr_id: str, tr_key: str) -> bool:
+        """Whether any session holds this subscription (tests wait on it before trading)."""
+        return bool(self._subscribers.get((tr_id, tr_key)))
 
     # ---- connection -----------------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -138,7 +145,7 @@ class WsHub:
     def _reply(
         self, session: WsSession, tr_id: str, tr_key: str, code: KisCode, *, keys: bool = True
     ) -> None:
-        encrypt = tr_id == self._notice_tr
+        encrypt = tr_id in (self._notice_tr, self._overseas_notice_tr)
         cipher = session.cipher if keys else None
         self._send(
             session, frames.control_reply(tr_id, tr_key, code, encrypt=encrypt, cipher=cipher)
@@ -183,7 +190,8 @@ class WsHub:
             self._reply(session, tr_id, tr_key, Codes.WS_BAD_REQUEST, keys=False)
 
     def _subscribe(self, session: WsSession, tr_id: str, tr_key: str) -> None:
-        if tr_id not in (TICK_TR, BOOK_TR, self._notice_tr) or not tr_key:
+        known = (TICK_TR, BOOK_TR, self._notice_tr, self._overseas_notice_tr)
+        if tr_id not in known or not tr_key:
             self._reply(session, tr_id, tr_key, Codes.WS_BAD_TR)
             return
         sub = (tr_id, tr_key)
@@ -233,11 +241,15 @@ class WsHub:
             return
         record = frames.notice_record(notice, self._layout)
         extra = self._faults.settings.extra_fields
+        delay_s = self._faults.settings.notice_delay_ms / 1000
         for session in subs:
             text = frames.data_frame(
                 self._notice_tr, [record], cipher=session.cipher, extra_fields=extra
             )
-            self._send(session, text)
+            if delay_s > 0:  # the fault switch: late notices (call_later keeps their order)
+                asyncio.get_running_loop().call_later(delay_s, self._send, session, text)
+            else:
+                self._send(session, text)
 
     def ping_all(self, yyyymmddhhmmss: str) -> None:
         text = frames.pingpong(yyyymmddhhmmss)

@@ -29,8 +29,14 @@ runs on the kernel's clock and thread. The rules every algorithm keeps:
   algorithm settles as ``ENDED`` (or ``FILLED``) once every child is closed. With
   `EndAction.LEAVE` (default) the remainder is left and reported. `cancel` takes down every
   open child, a sweep in flight included.
-- **Not persisted.** An algorithm lives in memory: after a restart its children are in the
-  journal (and carry its id in their tags) but it does not resume by itself.
+- **Resumed after a restart.** With a `ParentStore` on the engine, the parent (kind, terms,
+  the instant its window started) is saved before its first child goes out; its children are
+  in the journal, tagged with its id. A restarted node rebuilds it (`AlgorithmEngine.resume`):
+  filled, working and skipped quantities and the counters come back from the children's
+  states, open children are followed again, and the algorithm continues where its schedule
+  stands now; if its window ended meanwhile it finishes at once ("the window ended while the
+  node was down"). A child canceled or expired while the node was down cannot be told from
+  one the algorithm canceled, so it does not stop the algorithm: its quantity is owed again.
 
 Callbacks see children's events after the kernel has applied them and after the owning
 strategy's callbacks: a strategy reading `progress()` inside its own ``on_order_filled`` sees
@@ -68,10 +74,12 @@ from jts.domain.market_data import Bar, TradeTick
 from jts.domain.orders import Order, ratio_to_decimal
 from jts.domain.tick_rules import TickScheme
 from jts.domain.values import Price, Quantity
+from jts.kernel.execution.algorithms.persistence import json_value
 from jts.kernel.execution.algorithms.pricing import (
     daily_limits_or_none,
     offset_price,
     within_limits,
+    within_ticks,
 )
 from jts.kernel.execution.algorithms.progress import AlgorithmProgress, AlgorithmStatus
 from jts.kernel.execution.algorithms.runtime import AlgorithmRuntime
@@ -84,6 +92,7 @@ from jts.kernel.execution.algorithms.terms import (
     check_ns,
     parent_of,
 )
+from jts.ports.repositories import JsonValue
 
 __all__ = [
     "PARENT_TAG",
@@ -106,6 +115,16 @@ class ChildOrder:
     cancel_requested: bool = False
     reprice: bool = False  # canceled to be sent again at a new price
     counted: set[str] = field(default_factory=set)  # the counters it already added to
+
+
+#: The counter a child closed in each status adds to (see `progress`).
+_CLOSED_COUNTERS = {
+    OrderStatus.FILLED: "filled",
+    OrderStatus.DENIED: "denied",
+    OrderStatus.REJECTED: "rejected",
+    OrderStatus.CANCELED: "canceled",
+    OrderStatus.EXPIRED: "expired",
+}
 
 
 class ExecAlgorithm(ABC):
@@ -201,6 +220,26 @@ class ExecAlgorithm(ABC):
     def is_done(self) -> bool:
         return self._status.is_terminal
 
+    @property
+    def window_start_ns(self) -> int:
+        """When the window really started (its schedule is computed from it); 0 before."""
+        return self._window_start
+
+    def terms(self) -> dict[str, JsonValue]:
+        """The constructor arguments as JSON: what a `ParentRecord` saves to rebuild it."""
+        common: dict[str, object] = {
+            "instrument_id": self.instrument_id,
+            "side": self.side,
+            "quantity": self._quantity,
+            "end_ns": self._end_ns,
+            "on_denied": self._on_denied,
+            "at_end": self._at_end,
+            "account_id": self.account_id,
+            "tags": self._tags,
+        }
+        common.update(self._own_terms())
+        return {name: json_value(value) for name, value in common.items()}
+
     def child_orders(self) -> list[Order]:
         """The children the OMS knows, in the order they were sent."""
         return [c.order for c in self._children.values() if c.order is not None]
@@ -257,6 +296,13 @@ class ExecAlgorithm(ABC):
             self._finish(AlgorithmStatus.CANCELED, reason)
 
     # ---- what subclasses implement ------------------------------------------------------------
+    def _own_terms(self) -> dict[str, object]:
+        """The subclass's constructor arguments beyond the common ones (see `terms`)."""
+        return {}
+
+    def _resumed(self) -> None:  # noqa: B027 - optional hook
+        """State the children cannot give back, set after a resume and before `_begin`."""
+
     def _prepare(self, instrument: Instrument, now_ns: int) -> None:  # noqa: B027 - optional hook
         """Check the subclass's own terms against the instrument; raise before anything runs."""
 
@@ -266,6 +312,9 @@ class ExecAlgorithm(ABC):
 
     def _on_child_closed(self, child: ChildOrder, order: Order) -> None:  # noqa: B027 - optional hook
         """A child closed while the algorithm runs (replace, replenish ...)."""
+
+    def _on_repriced(self) -> None:  # noqa: B027 - optional hook
+        """Every child `_reprice` canceled is settled: send what they freed, as one child."""
 
     def _after_failure(self) -> None:  # noqa: B027 - optional hook
         """A child was denied or rejected under SKIP or RETRY: plan the next attempt."""
@@ -305,8 +354,58 @@ class ExecAlgorithm(ABC):
         self._instrument = instrument
         self._runtime = runtime
         self._status = AlgorithmStatus.RUNNING
+        runtime.started()  # the parent is saved before its first child goes out
         self._begin()
         self._settle()
+
+    def _resume(
+        self, runtime: AlgorithmRuntime, children: Sequence[Order], window_start: int
+    ) -> None:
+        """Continue after a restart from the children's states (see the module docstring)."""
+        if self._status is not AlgorithmStatus.PENDING:
+            raise StateError(f"{self.name} {self.id} was already started ({self._status.value})")
+        instrument = runtime.instrument(self.instrument_id)
+        self._quantity = instrument.make_qty(self._quantity)
+        precision = instrument.size_precision
+        self._lot = instrument.lot_size.raw_at(precision)
+        self._min = max(self._lot, instrument.min_quantity.raw_at(precision))
+        self._window_start = window_start
+        now = runtime.now()
+        self._prepare(instrument, now)
+        self._instrument = instrument
+        self._runtime = runtime
+        self._status = AlgorithmStatus.RUNNING
+        for order in children:
+            self._adopt(order)
+        self._resumed()
+        if self._end_ns is not None and now >= self._end_ns:
+            self._finish(AlgorithmStatus.ENDED, "the window ended while the node was down")
+        else:
+            self._begin()
+        self._settle()
+
+    def _adopt(self, order: Order) -> None:
+        """Take a child back from the journal: its quantities and counters, and its events
+        from now on if it is still open."""
+        child = ChildOrder(order.init, order=order)
+        client_order_id = order.client_order_id
+        self._children[client_order_id] = child
+        status = order.status
+        if not order.is_closed:
+            self._open[client_order_id] = child
+            self._rt.adopt(client_order_id)
+            child.cancel_requested = status is OrderStatus.PENDING_CANCEL
+        precision = self._quantity.precision
+        self._filled += order.filled_qty.raw_at(precision)
+        self._notional += Fraction(order.filled_notional)
+        if any(isinstance(event, OrderSubmitted) for event in order.events):
+            self._count(child, "sent")
+        counter = _CLOSED_COUNTERS.get(status)
+        if counter is not None:
+            self._count(child, counter)
+        failed = status in (OrderStatus.DENIED, OrderStatus.REJECTED)
+        if failed and self._on_denied is DenialPolicy.SKIP:
+            self._skipped += order.leaves_qty.raw_at(precision)
 
     def _on_child_event(self, order: Order, event: OrderEvent) -> None:
         """Every event of a child, after the kernel applied it (called by the engine)."""
@@ -314,6 +413,9 @@ class ExecAlgorithm(ABC):
         if child is None:
             return
         child.order = order
+        # a child canceled to be re-priced is settled once it closes (canceled, or filled
+        # before the cancel got there) or once the venue refuses the cancel (it works on)
+        repriced = child.reprice and (order.is_closed or isinstance(event, OrderCancelRejected))
         if order.is_closed:
             self._open.pop(event.client_order_id, None)
         if isinstance(event, OrderFilled):
@@ -340,8 +442,11 @@ class ExecAlgorithm(ABC):
         elif isinstance(event, OrderCancelRejected):
             child.cancel_requested = False
             child.reprice = False
-        if order.is_closed and self._status is AlgorithmStatus.RUNNING:
-            self._on_child_closed(child, order)
+        if self._status is AlgorithmStatus.RUNNING:
+            if order.is_closed:
+                self._on_child_closed(child, order)
+            if repriced and not self._repricing():
+                self._on_repriced()
         self._settle()
 
     def _handle_trade_tick(self, tick: TradeTick) -> None:
@@ -458,10 +563,15 @@ class ExecAlgorithm(ABC):
             self._quiet -= 1
         return init.client_order_id
 
-    def _reprice(self, price: Price) -> None:
-        """Cancel resting limit children not at ``price``; the subclass re-sends their
-        quantity when the cancel is confirmed (`ChildOrder.reprice`). A child already at the
-        price keeps its place in the queue."""
+    def _reprice(self, price: Price, tolerance_ticks: int = 0) -> int:
+        """Cancel resting limit children more than ``tolerance_ticks`` grid steps from
+        ``price``; once the venue has answered every one of those cancels the subclass
+        re-sends the quantity they freed (`_on_repriced`) as one child, not one per canceled
+        child, so the children resting do not multiply from one re-pricing to the next. A
+        child close enough keeps its place in the queue (and costs no request). Returns how
+        many cancels went out."""
+        scheme = self._scheme() if tolerance_ticks else None
+        canceled = 0
         for child in list(self._open.values()):
             order = child.order
             if (
@@ -470,8 +580,20 @@ class ExecAlgorithm(ABC):
                 and not child.cancel_requested
                 and order.order_type is OrderType.LIMIT
                 and order.price != price
+                and (
+                    scheme is None
+                    or order.price is None
+                    or not within_ticks(scheme, order.price, price, tolerance_ticks)
+                )
             ):
                 self._cancel_child(child, reprice=True)
+                if child.cancel_requested:
+                    canceled += 1
+        return canceled
+
+    def _repricing(self) -> bool:
+        """Whether a cancel sent to re-price a child is still unanswered."""
+        return any(child.reprice for child in self._open.values())
 
     def _cancel_child(self, child: ChildOrder, *, reprice: bool = False) -> None:
         child.cancel_requested = True

@@ -93,6 +93,13 @@ class Iceberg(ExecAlgorithm):
     def display_qty(self) -> Quantity:
         return self._display
 
+    def _own_terms(self) -> dict[str, object]:
+        return {
+            "price": self._limit,
+            "display_qty": self._display,
+            "retry_interval_ns": self.retry_interval_ns,
+        }
+
     def _prepare(self, instrument: Instrument, now_ns: int) -> None:
         display = instrument.make_qty(self._display)
         try:

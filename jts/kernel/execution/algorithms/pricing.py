@@ -19,7 +19,13 @@ from jts.domain.price_limits import PriceLimits
 from jts.domain.tick_rules import TickScheme
 from jts.domain.values import Price, Rounding
 
-__all__ = ["daily_limits_or_none", "offset_price", "passive_rounding", "within_limits"]
+__all__ = [
+    "daily_limits_or_none",
+    "offset_price",
+    "passive_rounding",
+    "within_limits",
+    "within_ticks",
+]
 
 
 def passive_rounding(side: OrderSide) -> Rounding:
@@ -59,6 +65,21 @@ def offset_price(
     start = _on_grid(scheme, reference, side)
     toward_bid = (side is OrderSide.BUY) == (passive_ticks > 0)
     return _move(scheme, start, abs(passive_ticks), up=not toward_bid)
+
+
+def within_ticks(scheme: TickScheme, price: Price, reference: Price, ticks: int) -> bool:
+    """Whether ``price`` lies at most ``ticks`` grid steps from ``reference``, on either side.
+
+    Steps follow the grid across band boundaries, so "one tick" means the neighbouring valid
+    price whatever the band; zero steps means the same price.
+    """
+    if ticks == 0:
+        return price == reference
+    return (
+        _move(scheme, reference, ticks, up=False)
+        <= price
+        <= _move(scheme, reference, ticks, up=True)
+    )
 
 
 def daily_limits_or_none(

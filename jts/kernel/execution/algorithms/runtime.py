@@ -103,6 +103,7 @@ class AlgorithmRuntime:
         publish: Publisher,
         register_child: Callable[[ClientOrderId], None],
         on_done: Callable[[], None],
+        on_started: Callable[[], None] | None = None,
     ) -> None:
         self._host = host
         self._algorithm_id = algorithm_id
@@ -112,6 +113,7 @@ class AlgorithmRuntime:
         self._publish = publish
         self._register_child = register_child
         self._on_done = on_done
+        self._on_started = on_started
         # the feed carries the children's strategy id, so the kernel's ownership check on
         # cancels (order.strategy_id == strategy.id) lets the algorithm cancel its children
         self._feed = _Feed(strategy_id)
@@ -159,6 +161,10 @@ class AlgorithmRuntime:
     def cancel(self, client_order_id: ClientOrderId) -> bool:
         return self._host.cancel_order(self._feed, client_order_id)
 
+    def adopt(self, client_order_id: ClientOrderId) -> None:
+        """Follow a child sent before a restart: its events reach the algorithm again."""
+        self._register_child(client_order_id)
+
     # ---- time ---------------------------------------------------------------------------------
     def set_alert(self, name: str, alert_ns: int, callback: Callable[[TimeEvent], None]) -> None:
         """A one-shot alert that runs inside the kernel's guard, so venue events caused by the
@@ -190,6 +196,11 @@ class AlgorithmRuntime:
         self._host.subscribe_bars(self._feed, bar_type)
 
     # ---- reporting ----------------------------------------------------------------------------
+    def started(self) -> None:
+        """The terms passed every check; the engine saves the parent (if it has a store)."""
+        if self._on_started is not None:
+            self._on_started()
+
     def publish(self, progress: AlgorithmProgress) -> None:
         message = progress.to_message(self.trader_id, self._strategy_id, self.now())
         self._publish(progress_topic(self._strategy_id), message)

@@ -8,9 +8,10 @@ exactly, and a slice whose share rounds to nothing sends nothing (no child below
 At each slice time the algorithm sends one child for what is owed against that slice's target
 (see `ExecAlgorithm`): a market order, or a limit ``limit_offset_ticks`` from the last price on
 the passive side. Resting limit children whose price is no longer the one the algorithm would
-quote are canceled at the slice, and their unfilled quantity is sent again at the new price as
-soon as the venue confirms the cancel; children still at the right price keep their place in
-the queue. With no last price known yet, limit children wait for the next slice.
+quote are canceled at the slice, and their unfilled quantity is sent again at the new price, as
+one child, as soon as the venue has answered those cancels (so resting children do not multiply
+from slice to slice); children still at the right price keep their place in the queue. With no
+last price known yet, limit children wait for the next slice.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ from jts.core.time import kst_date
 from jts.domain.enums import OrderSide
 from jts.domain.identifiers import InstrumentId
 from jts.domain.instruments import Instrument
-from jts.domain.orders import Order
 from jts.domain.values import Price
 from jts.kernel.execution.algorithms.base import (
-    ChildOrder,
     DenialPolicy,
     EndAction,
     ExecAlgorithm,
@@ -81,6 +80,9 @@ class ScheduledAlgorithm(ExecAlgorithm):
         self._times: list[int] = []
         self._targets: list[int] = []
         self._index = -1  # the latest slice that ran
+
+    def _own_terms(self) -> dict[str, object]:
+        return {"start_ns": self._start_ns, "limit_offset_ticks": self.limit_offset_ticks}
 
     @abstractmethod
     def _slices(self, start_ns: int, end_ns: int) -> list[Slice]:
@@ -165,6 +167,5 @@ class ScheduledAlgorithm(ExecAlgorithm):
         if price is not None:
             self._send(quantity, price)
 
-    def _on_child_closed(self, child: ChildOrder, order: Order) -> None:
-        if child.reprice:
-            self._top_up()
+    def _on_repriced(self) -> None:
+        self._top_up()

@@ -62,6 +62,9 @@ class TWAP(ScheduledAlgorithm):
         )
         self.slices = slices
 
+    def _own_terms(self) -> dict[str, object]:
+        return {**super()._own_terms(), "slices": self.slices}
+
     def _slices(self, start_ns: int, end_ns: int) -> list[Slice]:
         span = end_ns - start_ns
         return [(start_ns + i * span // self.slices, Fraction(1)) for i in range(self.slices)]

@@ -60,5 +60,8 @@ class VWAP(ScheduledAlgorithm):
         )
         self.curve = curve if curve is not None else VolumeCurve.flat()
 
+    def _own_terms(self) -> dict[str, object]:
+        return {**super()._own_terms(), "curve": self.curve}
+
     def _slices(self, start_ns: int, end_ns: int) -> list[Slice]:
         return self.curve.slices(start_ns, end_ns)

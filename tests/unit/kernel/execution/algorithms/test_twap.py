@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from jts.core.clock import SimulatedClock
 from jts.core.errors import InvalidInputError, InvalidQuantityError
+from jts.domain.commands import CancelOrder
 from jts.domain.enums import OrderSide, OrderStatus, OrderType
+from jts.domain.events_order import OrderCancelRejected
 from jts.domain.instruments import Market, krx_equity
 from jts.domain.values import Quantity
 from jts.kernel.execution.algorithms import TWAP, AlgorithmStatus, EndAction, parent_of
@@ -214,6 +216,59 @@ def test_resting_children_are_repriced_when_the_market_moves(
     assert sent(venue)[-1] == ("3", "70900", T0 + 20 * MINUTE)
     progress = algo.progress()
     assert (progress.filled_qty, progress.working_qty) == (Quantity(1), Quantity(8))
+
+
+def _three_slices_chasing_the_market(kernel: Kernel, owner: Owner) -> TWAP:
+    """12 shares in 4 slices, a tick below the last price; the market rises 1,000 won before
+    the second and the third slice, so both re-price every resting child."""
+    algo = owner.execute(
+        TWAP(SAMSUNG, BUY, 12, T0, T0 + 40 * MINUTE, slices=4, limit_offset_ticks=1)
+    )
+    kernel.process_trade_tick(trade(T0 + 5 * MINUTE, 71000))
+    kernel.advance_time(T0 + 10 * MINUTE)
+    kernel.process_trade_tick(trade(T0 + 15 * MINUTE, 72000))
+    return algo
+
+
+def test_repriced_children_go_out_again_as_one_child(
+    kernel: Kernel, owner: Owner, venue: ScriptedVenue
+) -> None:
+    """Each re-pricing used to send one child per canceled child, so the children resting grew
+    by one a slice and every slice re-sent all of them (seen against the KIS simulator: 128
+    orders for 20 slices)."""
+    algo = _three_slices_chasing_the_market(kernel, owner)
+    kernel.advance_time(T0 + 20 * MINUTE)
+    assert sent(venue) == [
+        ("3", "69900", T0),
+        ("3", "70900", T0 + 10 * MINUTE),  # the slice's own share
+        ("3", "70900", T0 + 10 * MINUTE),  # the first child's, re-priced
+        ("3", "71900", T0 + 20 * MINUTE),
+        ("6", "71900", T0 + 20 * MINUTE),  # both children re-priced, as one
+    ]
+    assert len(kernel.cache.open_orders(SAMSUNG)) == 2
+    assert algo.progress().working_qty == Quantity(9)
+
+
+def test_a_refused_reprice_cancel_still_lets_the_others_go_out_again(
+    kernel: Kernel, owner: Owner, venue: ScriptedVenue
+) -> None:
+    algo = _three_slices_chasing_the_market(kernel, owner)
+    stuck = venue.submitted[-1].order.client_order_id  # the cancel of this one is refused
+    confirm = venue.cancel_order
+
+    def cancel_order(command: CancelOrder) -> None:
+        if command.client_order_id != stuck:
+            confirm(command)
+            return
+        venue.canceled.append(command)
+        venue.emit(OrderCancelRejected(reason="too late", **venue._ids(stuck)))  # type: ignore[arg-type]
+
+    venue.cancel_order = cancel_order  # type: ignore[method-assign]
+    kernel.advance_time(T0 + 20 * MINUTE)
+    # the refused child works on at its old price; the other one's 3 go out at the new price
+    assert sent(venue)[3:] == [("3", "71900", T0 + 20 * MINUTE), ("3", "71900", T0 + 20 * MINUTE)]
+    assert kernel.cache.order(stuck).status is OrderStatus.ACCEPTED  # type: ignore[union-attr]
+    assert algo.progress().working_qty == Quantity(9)
 
 
 def test_the_window_end_cancels_resting_children_and_leaves_the_rest(
