@@ -4,6 +4,10 @@ Threading and duties (the port's contract): command methods are called on the ke
 loop thread and only schedule a task; every result comes back as events through the bound sink,
 from coroutines on the same loop. Per order, work is serialised (a modify waits for its
 submission to be answered), and events follow what KIS said in the order it said it.
+Submissions for one instrument reach KIS in the order they were made: each waits until the one
+before it is answered. Sent concurrently, a burst of buy, sell could arrive sell first (each
+request may open its own connection) and the sell be refused for want of shares the buy was
+about to bring; orders for other instruments still go out side by side.
 
 - Submit -> ``order-cash`` (buy/sell tr_id by side); the answer's ODNO is `OrderAccepted`, a
   business rejection `OrderRejected` with KIS's ``msg_cd`` and message. After a timeout, a
@@ -118,6 +122,7 @@ class KisExecutionClient:
         self._parser = StreamParser(venue)
         self._sink: ExecutionEventSink | None = None
         self._locks: dict[ClientOrderId, asyncio.Lock] = {}
+        self._submit_locks: dict[InstrumentId, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._notice_tr = NOTICE_TR_PAPER if config.is_paper else NOTICE_TR_REAL
@@ -300,10 +305,14 @@ class KisExecutionClient:
             "SLL_TYPE": "01" if init.side is OrderSide.SELL else "",
             "CNDT_PRIC": str(init.trigger_price) if init.trigger_price is not None else "",
         }
+        lock = self._submit_locks.get(init.instrument_id)
+        if lock is None:
+            lock = self._submit_locks[init.instrument_id] = asyncio.Lock()
         try:
-            reply = await self._rest.request(
-                ENDPOINTS[side_op], OrderReply, body=body, priority=Priority.ORDER
-            )
+            async with lock:  # FIFO: see the module docstring
+                reply = await self._rest.request(
+                    ENDPOINTS[side_op], OrderReply, body=body, priority=Priority.ORDER
+                )
         except KisRejectedError as exc:
             self._emit(self.tracker.rejected(order, exc.reason, self._now()))
             return

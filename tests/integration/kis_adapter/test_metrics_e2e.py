@@ -77,7 +77,11 @@ async def test_every_metrics_hook_counts_what_happened(start_sim, node_factory):
         assert snapshot.last.raw > 0
         assert metrics.benched_keys.total() == 1
 
-        # a notice of an order JTS did not place ends up counted as foreign
+        # a notice of an order JTS did not place ends up counted as foreign; the order waits
+        # until the reconnected session holds the notice subscription again (the gauge counts
+        # what the client wants, not what the server has registered)
+        hub, hts_id = sim.ctx.hub, sim.config.accounts[0].hts_id
+        await eventually(lambda: hub.is_subscribed(hub.notice_tr_id, hts_id))
         await _order_from_elsewhere(node, sim)
         await eventually(lambda: metrics.foreign_notices.total() >= 1, within_s=10)
         await client.disconnect()

@@ -113,3 +113,31 @@ async def test_business_rejections_reach_the_order_with_the_brokers_message(
         assert codes == ["APBK0400", "APBK0656", "APBK0919"]
         assert ledger.errors == []
         await client.disconnect()
+
+
+async def test_a_burst_of_buys_and_sells_reaches_the_venue_in_the_order_it_was_made(
+    start_sim, node_factory
+):
+    """Buy, sell, buy, sell... from an empty account, all at once on fresh connections: a sell
+    overtaking its buy would be refused for want of shares (KIS APBK0400)."""
+    sim = await start_sim(sim_config(rate_limit_per_s=200))
+    async with node_factory(sim, rate=200, burst=50) as node:
+        client = node.execution_client(node._accounts[0])
+        ledger = Ledger(client.account_id)
+        client.bind(ledger)
+        await client.connect()
+        orders = [
+            ledger.new_order(SYMBOL, side, 1, order_type=OrderType.MARKET)
+            for _ in range(8)
+            for side in (OrderSide.BUY, OrderSide.SELL)
+        ]
+        for order in orders:
+            client.submit_order(order)
+        await client.drain()
+        for order in orders:
+            cid = order.client_order_id
+            await eventually(lambda cid=cid: ledger.orders[cid].status is OrderStatus.FILLED)
+        venue_ids = [ledger.orders[o.client_order_id].venue_order_id for o in orders]
+        assert venue_ids == sorted(venue_ids, key=lambda v: int(str(v)))  # numbered as sent
+        assert ledger.errors == []
+        await client.disconnect()
