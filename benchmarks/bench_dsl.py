@@ -8,8 +8,10 @@ Reference case: SMA 10/30 (``examples/strategies/sma_cross.jts``, 10 shares as i
 - cold: the first run in a fresh process (imports and data loading excluded, the XKRX
   calendar loaded beforehand, as `jts backtest` loads it: from its on-disk cache), once with
   numba's on-disk cache filled (the usual case: every run after the first on a machine) and
-  once with an empty cache (the first run ever: every kernel compiled). The warm-up is
-  cold minus warm; the calendar's load time is reported on its own;
+  once with an empty cache (the first run ever: every kernel compiled, on two cores, see
+  `jts.dsl.vector.warmup`; "CPU" is the measuring process's own). The warm-up is cold minus
+  warm; the calendar's load time is reported on its own. In the dev install numba's first
+  compile also imports scipy (its BLAS check, ~0.2 s) that the run install does not have;
 - peak memory (VmHWM) of the measuring process, data loading included;
 - the fill count and final equity, and the event-driven path's on the same data (they must
   be equal; ``--skip-event`` leaves that two-minute run out).

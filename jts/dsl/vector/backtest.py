@@ -46,6 +46,7 @@ from jts.dsl.signals import BarArrays, Signals, evaluate
 from jts.dsl.streaming.sizing import Sizer
 from jts.dsl.streaming.stops import StopRules
 from jts.dsl.typed import SessionRange, TExpr
+from jts.dsl.vector import warmup
 from jts.dsl.vector.bars import VectorBars
 from jts.dsl.vector.costs import VectorCosts, tax_rates_by_day
 from jts.dsl.vector.grid import GridTables, grid_tables
@@ -323,6 +324,7 @@ def run_prepared(
     data set's order, when already evaluated). ``record`` also logs every order and decision
     (`VectorResult.log`), from which `jts.dsl.vector.records` rebuilds the event engine's
     orders, fills and signals; it changes no fill."""
+    warmup.begin()  # a first run ever compiles on two cores
     values = program.bind(params)
     cash_raw = _cash_raw(cash)
     if fill not in ("next-open", "close"):
@@ -388,6 +390,7 @@ def backtest_vectorised(
     ``params``; the keywords mean what the fields of `jts.backtest.engine.BacktestConfig`
     mean (``calendar`` defaults to XKRX; ``bar_spec`` is needed when the program has no
     ``bars`` line); ``record`` logs orders and decisions (see `run_prepared`)."""
+    warmup.begin()  # before the data is prepared: the child's compile is the longer part
     values = program.bind(params)
     _cash_raw(cash)
     dataset = prepare(

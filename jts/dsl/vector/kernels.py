@@ -779,6 +779,7 @@ def _build_loop(
         "decided": numba.int64,
         "in_close_mode": numba.boolean,
         "now_only": numba.boolean,
+        "now": numba.boolean,  # not a literal False in next-open shapes: one `_admit` for all
     }
 
     @_compiled(locals=declared)

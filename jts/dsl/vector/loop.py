@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jts.dsl.errors import DslRuntimeError
+from jts.dsl.vector import warmup
 from jts.dsl.vector.equity import equity_curve
 from jts.dsl.vector.grid import GridTables
 from jts.dsl.vector.kernels import (
@@ -153,6 +154,7 @@ def run_rows(
     n_inst = commission.shape[0]
     state = np.zeros((n_inst, I_WIDTH), dtype=np.int64)
     state[:, I_PREV_TS] = -1
+    warmup.finish()
     run_loop = loop_kernel(
         any(stop.kind != STOP_NONE for stop in stops), sizing[0], close_mode, flatten, record
     )
