@@ -85,6 +85,7 @@ class KisRestClient:
         app: KisAppKey,
         *,
         client: httpx.AsyncClient,
+        orders_transport: httpx.AsyncBaseTransport | None = None,
         tokens: TokenManager,
         limiter: RateLimiter,
         auth: KisAuthApi | None = None,
@@ -106,6 +107,11 @@ class KisRestClient:
         # order request is on the way to the venue (about a sixth of httpx's work before
         # the transport)
         self._urls: dict[str, httpx.URL] = {}
+        # Orders skip the client's layers (auth flow, redirects, hooks, cookies, mounts): on
+        # the way to the venue they were two thirds of the adapter's time (see `_send`).
+        self._orders_transport = orders_transport
+        timeout = config.retry.timeout_s
+        self._timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
 
     @property
     def app(self) -> KisAppKey:
@@ -211,6 +217,9 @@ class KisRestClient:
             url = self._urls[endpoint.path] = httpx.URL(self._base + endpoint.path)
         started = time.monotonic()
         try:
+            direct = self._orders_transport
+            if direct is not None and endpoint.is_order and params is None:
+                return await self._send_direct(direct, endpoint.method, url, content, headers)
             return await self._client.request(
                 endpoint.method,
                 url,
@@ -232,6 +241,28 @@ class KisRestClient:
             ) from exc
         finally:
             self._metrics.latency.observe(time.monotonic() - started, label)
+
+    async def _send_direct(
+        self,
+        transport: httpx.AsyncBaseTransport,
+        method: str,
+        url: httpx.URL,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        """An order straight to the transport (measured in the live node: httpx's client took
+        ~180 us of the ~280 us from the adapter's task to the transport, the transport ~0).
+        What the client would add does not apply to ``/uapi`` orders: no cookies, redirects,
+        auth flow or hooks, and no proxy (the node passes no transport when one is set)."""
+        request = httpx.Request(
+            method, url, content=content, headers=headers, extensions={"timeout": self._timeouts}
+        )
+        response = await transport.handle_async_request(request)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     def _decode(self, response: httpx.Response, reply_type: type[T], tr_id: str) -> KisReply[T]:
         status = response.status_code

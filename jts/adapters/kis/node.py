@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,7 +84,11 @@ class KisNode:
             self._owns_redis = True
         self._redis = redis
         self.store = store or self._default_store(redis)
-        self.http = httpx.AsyncClient(transport=transport, timeout=config.retry.timeout_s)
+        # the transport is ours so order requests can be handed to it directly (`KisRestClient`),
+        # unless the environment names a proxy: then every request goes through the client
+        self.transport = transport or httpx.AsyncHTTPTransport()
+        self.http = httpx.AsyncClient(transport=self.transport, timeout=config.retry.timeout_s)
+        direct = None if urllib.request.getproxies() else self.transport
         self.auth = KisAuthApi(
             self.http,
             config.resolved_hosts,
@@ -119,6 +124,7 @@ class KisNode:
                     config,
                     app,
                     client=self.http,
+                    orders_transport=direct,
                     tokens=tokens,
                     limiter=self._limiter(app),
                     auth=self.auth,

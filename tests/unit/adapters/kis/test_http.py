@@ -353,3 +353,56 @@ async def test_transport_errors_of_queries_are_retried_then_raised():
     h = Harness(handler, retry={"query_attempts": 2})
     with pytest.raises(KisTransportError):
         await h.client.request(PRICE, PriceReply)
+
+
+async def test_orders_go_straight_to_the_orders_transport_and_queries_through_the_client():
+    """The node hands order requests to its transport directly (`KisRestClient._send_direct`):
+    same request, same answer handling, same error mapping; queries keep the client's path."""
+    via_client: list[httpx.Request] = []
+    direct: list[httpx.Request] = []
+    failures: list[Exception] = []
+    order_ok = {
+        "rt_cd": "0",
+        "msg_cd": "APBK0013",
+        "msg1": "ok",
+        "output": {"ODNO": "7", "KRX_FWDG_ORD_ORGNO": "06010", "ORD_TMD": "093001"},
+    }
+
+    def client_handler(request):
+        via_client.append(request)
+        return reply(OK_PRICE, tr_id="FHKST01010100")
+
+    def direct_handler(request):
+        direct.append(request)
+        if failures:
+            raise failures.pop()
+        return reply(order_ok, tr_id=request.headers["tr_id"])
+
+    h = Harness(client_handler)
+    h.client._orders_transport = httpx.MockTransport(direct_handler)
+    body = {"CANO": "50000000", "ACNT_PRDT_CD": "01", "PDNO": "005930", "ORD_QTY": "1"}
+    answer = await h.client.request(ORDER, OrderReply, body=body, priority=Priority.ORDER)
+    assert answer.body.output is not None
+    assert answer.body.output.odno == "7"
+    assert answer.tr_id == h.client.tr_id(ORDER)
+    await h.client.request(PRICE, PriceReply, params={"FID_INPUT_ISCD": "005930"})
+    assert [r.url.path for r in via_client] == ["/uapi/domestic-stock/v1/quotations/inquire-price"]
+    (request,) = direct
+    assert request.method == "POST"
+    assert json.loads(request.content) == body
+    assert request.headers["authorization"] == "Bearer token-1"
+    assert request.headers["tr_id"] == h.client.tr_id(ORDER)
+    assert request.headers["content-length"] == str(len(request.content))
+    assert set(request.extensions["timeout"]) == {"connect", "read", "write", "pool"}
+
+    # an order whose answer never came may have been processed: never sent again
+    failures.append(httpx.ReadTimeout("slow"))
+    with pytest.raises(KisTimeoutError) as timed_out:
+        await h.client.request(ORDER, OrderReply, body=body, priority=Priority.ORDER)
+    assert timed_out.value.reached is True
+    assert len(direct) == 2
+    # a refused connection certainly never carried it: sent again
+    failures.append(httpx.ConnectError("refused"))
+    answer = await h.client.request(ORDER, OrderReply, body=body, priority=Priority.ORDER)
+    assert answer.body.output is not None
+    assert len(direct) == 4
