@@ -2,9 +2,11 @@
 
 The clock starts when the KIS WebSocket frame carrying the tick reaches the node (the tick's
 ``ts_init``, taken before the frame is split, decrypted or parsed) and stops when the order's
-HTTP request is handed to the KIS adapter's transport (`TimedTransport`), so it covers frame
-parse, the strategy, risk, the OMS journal (both `OrderInitialized` and `OrderSubmitted` are
-committed first) and the adapter's request building, and excludes the venue's answer.
+HTTP request is handed to the socket (asyncio's ``transport.write``, `SocketWrites`), so it
+covers frame parse, the strategy, risk, the OMS journal (both `OrderInitialized` and
+`OrderSubmitted` are committed first) and the HTTP client's work, and excludes the venue's
+answer. (Until session 5 the clock stopped when httpx's transport was handed the request,
+which left out ~0.5 ms of httpx's own work before the socket.)
 
 Two cases, each against a fresh `jts sim kis` process (the venue is never in the measured
 process, so its own work is not counted against the node):
@@ -17,10 +19,10 @@ process, so its own work is not counted against the node):
 The strategy (`EveryNthTick`) orders one share on every 10th trade tick (a tick every 10 ms,
 so 10 orders a second: a rate the node keeps up with, so the figures are latency, not queueing)
 until it has sent 2,000 orders, each tagged with its tick's ``ts_init``; the measured process
-pairs each order handed to the transport with its tag, in submission order, checking side and
+pairs each order written to the socket with its tag, in submission order, checking side and
 quantity. The first ``WARMUP`` orders are left out (connection set-up, first-use caches).
 Besides p50/p99 it prints three stages (tick -> order made by the strategy -> `OrderSubmitted`
-journaled -> transport) and the journal append time, the OMS's persist step, twice per order
+journaled -> socket) and the journal append time, the OMS's persist step, twice per order
 before it leaves. Targets (issue 6): p99 < 1 ms in-process, < 5 ms over Redis.
 
 (b) runs twice, with PostgreSQL's ``synchronous_commit`` on (the default: a commit waits for
@@ -117,24 +119,39 @@ class EveryNthTick(Strategy):
 
 
 # ---- the measured process -----------------------------------------------------------------
-class TimedTransport(httpx.AsyncBaseTransport):
-    """httpx's transport, noting when each order request is handed to it (and its side and
-    quantity, to check the pairing)."""
+class SocketWrites:
+    """Notes when each order request's bytes are handed to the socket (asyncio's
+    ``transport.write``), with its side and quantity (to check the pairing): the point where
+    the order has left the node's code, whichever HTTP client wrote it."""
 
     def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
+        from asyncio import selector_events
+
         self.orders: list[tuple[int, str, str]] = []
+        self._head: int | None = None  # a request whose body comes in the next write
+        cls = selector_events._SelectorSocketTransport
+        write = cls.write
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/order-cash"):
+        def timed(transport: Any, data: Any) -> None:
             now = time.time_ns()
-            body = json.loads(request.content)
-            side = "SELL" if body.get("SLL_TYPE") == "01" else "BUY"
-            self.orders.append((now, side, str(body["ORD_QTY"])))
-        return await self._inner.handle_async_request(request)
+            chunk = bytes(data[:200])
+            if chunk.startswith(b"POST ") and b"/order-cash " in chunk.split(b"\r\n", 1)[0]:
+                _, _, body = bytes(data).partition(b"\r\n\r\n")
+                if body:
+                    self._note(now, body)
+                else:
+                    self._head = now
+            elif self._head is not None:
+                self._note(self._head, bytes(data))
+                self._head = None
+            write(transport, data)
 
-    async def aclose(self) -> None:
-        await self._inner.aclose()
+        cls.write = timed  # type: ignore[method-assign]
+
+    def _note(self, at: int, body: bytes) -> None:
+        fields = json.loads(body)
+        side = "SELL" if fields.get("SLL_TYPE") == "01" else "BUY"
+        self.orders.append((at, side, str(fields["ORD_QTY"])))
 
 
 class Trace:
@@ -149,7 +166,6 @@ class Trace:
         self.gc: list[tuple[int, int, int]] = []  # (start ns, duration ns, generation)
         self.slow: list[tuple[int, int, str]] = []  # (start ns, duration ns, callback)
         self.handed: dict[str, int] = {}  # client order id -> submit_order called
-        self.started: dict[str, int] = {}  # client order id -> the adapter's task began
         self._gc_start = 0
         gc.callbacks.append(self._on_gc)
         self.checkpoints: list[tuple[int, int, int, int]] = []  # start, duration, frames, done
@@ -216,19 +232,13 @@ class Trace:
     def _time_adapter(self) -> None:
         from jts.adapters.kis.execution import KisExecutionClient
 
-        submit_order, submit = KisExecutionClient.submit_order, KisExecutionClient._submit
-        handed, started = self.handed, self.started
+        submit_order, handed = KisExecutionClient.submit_order, self.handed
 
         def timed_submit_order(client: Any, command: Any) -> None:
             handed[str(command.client_order_id)] = time.time_ns()
             submit_order(client, command)
 
-        async def timed_submit(client: Any, init: Any) -> None:
-            started[str(init.client_order_id)] = time.time_ns()
-            await submit(client, init)
-
         KisExecutionClient.submit_order = timed_submit_order  # type: ignore[method-assign]
-        KisExecutionClient._submit = timed_submit  # type: ignore[method-assign]
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -237,7 +247,6 @@ class Trace:
             "slow": self.slow,
             "checkpoints": self.checkpoints,
             "handed": self.handed,
-            "started": self.started,
         }
 
 
@@ -267,14 +276,13 @@ def child() -> None:
     configure_logging("WARNING", "console")
     bring_up(settings)  # as `jts up` does: migrated database, reference instruments
     measured = role in ("all", "execution")
-    transport = TimedTransport() if measured else None
+    wire = SocketWrites() if measured else None
     options = NodeOptions(
         strategy=STRATEGY,
         sim_config=Path(sim_config),
         sim_port=int(port),
         sim_ws_port=int(ws_port),
         role=role,  # type: ignore[arg-type]
-        kis_transport=transport,
         state_save_s=3600,
         record_s=float(os.environ.get("JTS_BENCH_LIVE_RECORD_S", "1.0")),
     )
@@ -293,7 +301,7 @@ def child() -> None:
         return
     assert isinstance(node, LiveNode)
     assert node.kernel is not None
-    assert transport is not None
+    assert wire is not None
     orders = []
     for order in node.kernel.cache.orders():
         submitted = [e for e in order.events if type(e).__name__ == "OrderSubmitted"]
@@ -311,7 +319,7 @@ def child() -> None:
             )
     orders.sort()
     Path(out).write_text(
-        json.dumps({"orders": orders, "sent": transport.orders, "journal_ns": journal_ns})
+        json.dumps({"orders": orders, "sent": wire.orders, "journal_ns": journal_ns})
     )
 
 
@@ -501,17 +509,16 @@ def _report(label: str, result: dict[str, Any], target_ms: float) -> None:
     stages = [
         ("tick->order made", [o[4] - o[1] for o in orders]),
         ("made->OrderSubmitted", [o[0] - o[4] for o in orders]),
-        ("OrderSubmitted->transport", [s[0] - o[0] for o, s in zip(orders, sent, strict=False)]),
+        ("OrderSubmitted->socket", [s[0] - o[0] for o, s in zip(orders, sent, strict=False)]),
     ]
     traces = result.get("traces", {})
     measured = traces.get("all") or traces.get("execution") or {}
-    handed, started = measured.get("handed", {}), measured.get("started", {})
-    if handed and started:
-        paired = [(o, s) for o, s in zip(orders, sent, strict=False) if o[5] in started]
+    handed = measured.get("handed", {})
+    if handed:
+        paired = [(o, s) for o, s in zip(orders, sent, strict=False) if o[5] in handed]
         stages += [
             ("  OrderSubmitted->adapter called", [handed[o[5]] - o[0] for o, _ in paired]),
-            ("  called->adapter task runs", [started[o[5]] - handed[o[5]] for o, _ in paired]),
-            ("  task->transport", [s[0] - started[o[5]] for o, s in paired]),
+            ("  called->socket", [s[0] - handed[o[5]] for o, s in paired]),
         ]
     print(
         "  stages (p50 / p99 ms): "
@@ -582,11 +589,11 @@ def _worst(
     orders: list[Any], sent: list[Any], traces: dict[str, Any], measured: dict[str, Any]
 ) -> None:
     """The ten slowest orders, stage by stage, with what ran in each node meanwhile."""
-    handed, started = measured.get("handed", {}), measured.get("started", {})
+    handed = measured.get("handed", {})
     pairs = sorted(zip(orders, sent, strict=False), key=lambda p: p[0][1] - p[1][0])[:10]
-    print("  the ten slowest orders (ms): tick->made, ->submitted, ->called, ->task, ->transport")
+    print("  the ten slowest orders (ms): tick->made, ->submitted, ->called, ->socket")
     for order, out in pairs:
-        marks = [order[1], order[4], order[0], handed.get(order[5]), started.get(order[5]), out[0]]
+        marks = [order[1], order[4], order[0], handed.get(order[5]), out[0]]
         if None in marks:
             continue
         steps = " ".join(f"{(b - a) / 1e6:.2f}" for a, b in itertools.pairwise(marks))

@@ -1,13 +1,19 @@
 """`KisExecutionClient`: one KIS account behind the `ExecutionClient` port.
 
 Threading and duties (the port's contract): command methods are called on the kernel's event
-loop thread and only schedule a task; every result comes back as events through the bound sink,
-from coroutines on the same loop. Per order, work is serialised (a modify waits for its
-submission to be answered), and events follow what KIS said in the order it said it.
+loop thread and never block (they schedule a task, and may write an order, see below); every
+result comes back as events through the bound sink, from coroutines on the same loop. Per
+order, work is serialised (a modify waits for its submission to be answered), and events follow
+what KIS said in the order it said it.
 Submissions for one instrument reach KIS in the order they were made: each waits until the one
 before it is answered. Sent concurrently, a burst of buy, sell could arrive sell first (each
 request may open its own connection) and the sell be refused for want of shares the buy was
 about to bring; orders for other instruments still go out side by side.
+
+A submission with nothing to wait for (its instrument's turn free, a rate-limit slot, a fresh
+token, an idle kept-alive connection: `KisRestClient.start_order`) is written to the socket in
+`submit_order` itself, before the kernel's listeners run and without waiting a loop turn for a
+task; only KIS's answer is awaited in the task. Anything else takes the usual path in a task.
 
 - Submit -> ``order-cash`` (buy/sell tr_id by side); the answer's ODNO is `OrderAccepted`, a
   business rejection `OrderRejected` with KIS's ``msg_cd`` and message. After a timeout, a
@@ -33,6 +39,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any, Final
 
@@ -47,7 +54,7 @@ from jts.adapters.kis.errors import (
     KisUnsupportedError,
 )
 from jts.adapters.kis.frames import NOTICE_TR_PAPER, NOTICE_TR_REAL, DataFrame
-from jts.adapters.kis.http import KisRestClient
+from jts.adapters.kis.http import KisReply, KisRestClient
 from jts.adapters.kis.lookup import match_orphan, match_request, match_submission
 from jts.adapters.kis.metrics import KisMetrics
 from jts.adapters.kis.order_kinds import ord_dvsn_for
@@ -89,6 +96,73 @@ _SIDE_CODE: Final = {OrderSide.SELL: "01", OrderSide.BUY: "02"}
 #: How far before the submission a looked-up order's time may be (clock skew, KST seconds).
 _LOOKUP_SKEW_S: Final = 120
 _ZERO_KRW: Final = Money.zero(KRW)
+_ORDER_OP: Final = {OrderSide.BUY: Operation.ORDER_BUY, OrderSide.SELL: Operation.ORDER_SELL}
+
+
+class _Turns:
+    """Submissions for one instrument, one at a time, in the order they were made (see the
+    module doc). Unlike `asyncio.Lock`, a place is taken in a plain call (`join`), so an order
+    can be written before the caller returns, and a turn handed to the next in line is never
+    taken by a newcomer in between."""
+
+    __slots__ = ("_busy", "_waiters")
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def join(self) -> _Turn:
+        if not self._busy:
+            self._busy = True
+            return _Turn(self, None)
+        ticket: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(ticket)
+        return _Turn(self, ticket)
+
+    def leave(self) -> None:
+        """The holder is done: the next in line's turn, or nobody's."""
+        waiters = self._waiters
+        while waiters:
+            ticket = waiters.popleft()
+            if not ticket.done():
+                ticket.set_result(None)
+                return
+        self._busy = False
+
+
+class _Turn:
+    """One submission's place in its instrument's line. `release` is idempotent and safe at any
+    point: the command's task releases it once KIS has answered, and again when the task ends
+    (so a task cancelled before it ran, e.g. by `disconnect`, never blocks the line)."""
+
+    __slots__ = ("_released", "_ticket", "_turns")
+
+    def __init__(self, turns: _Turns, ticket: asyncio.Future[None] | None) -> None:
+        self._turns = turns
+        self._ticket = ticket  # None: the turn was free when joined
+        self._released = False
+
+    @property
+    def now(self) -> bool:
+        """Whether the turn was the caller's at once."""
+        return self._ticket is None
+
+    async def wait(self) -> None:
+        if self._ticket is not None:
+            await self._ticket
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        ticket = self._ticket
+        if ticket is not None:
+            if not ticket.done():
+                ticket.cancel()  # leaving the line before the turn came: `leave` skips it
+                return
+            if ticket.cancelled():
+                return  # the wait was cancelled: the turn never came
+        self._turns.leave()
 
 
 class KisExecutionClient:
@@ -122,7 +196,7 @@ class KisExecutionClient:
         self._parser = StreamParser(venue)
         self._sink: ExecutionEventSink | None = None
         self._locks: dict[ClientOrderId, asyncio.Lock] = {}
-        self._submit_locks: dict[InstrumentId, asyncio.Lock] = {}
+        self._turns: dict[InstrumentId, _Turns] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._notice_tr = NOTICE_TR_PAPER if config.is_paper else NOTICE_TR_REAL
@@ -222,7 +296,18 @@ class KisExecutionClient:
 
     # ---- port: commands -----------------------------------------------------------------------
     def submit_order(self, command: SubmitOrder) -> None:
-        self._spawn(command.client_order_id, self._submit(command.order))
+        init = command.order
+        turns = self._turns.get(init.instrument_id)
+        if turns is None:
+            turns = self._turns[init.instrument_id] = _Turns()
+        turn = turns.join()
+        sent = self._send_now(init) if turn.now else None  # nothing before it: try at once
+        if sent is not None:
+            order, answer = sent
+            work = self._submitted(order, answer, turn)
+        else:
+            work = self._submit(init, turn)
+        self._spawn(init.client_order_id, work, turn.release)
 
     def modify_order(self, command: ModifyOrder) -> None:
         self._spawn(command.client_order_id, self._modify(command))
@@ -250,7 +335,14 @@ class KisExecutionClient:
             )
             self.cancel_order(cancel)
 
-    def _spawn(self, client_order_id: ClientOrderId, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(
+        self,
+        client_order_id: ClientOrderId,
+        work: Coroutine[Any, Any, None],
+        finally_: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``work`` in a task, after the order's earlier commands; ``finally_`` runs when
+        the task ends, however it ends (even cancelled before it started)."""
         lock = self._locks.setdefault(client_order_id, asyncio.Lock())
 
         async def run() -> None:
@@ -263,6 +355,8 @@ class KisExecutionClient:
         task = asyncio.get_running_loop().create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if finally_ is not None:
+            task.add_done_callback(lambda _: finally_())
 
     def _emit(self, events: Sequence[ExecutionEvent]) -> None:
         for event in events:
@@ -272,7 +366,52 @@ class KisExecutionClient:
                 self._sink(event)
 
     # ---- submit -------------------------------------------------------------------------------
-    async def _submit(self, init: OrderInitialized) -> None:
+    def _send_now(
+        self, init: OrderInitialized
+    ) -> tuple[TrackedOrder, Coroutine[Any, Any, KisReply[OrderReply]]] | None:
+        """Write a plain order to KIS in the caller's call (`KisRestClient.start_order`), so it
+        leaves before the kernel's listeners and the next loop turn; None when it cannot."""
+        if init.post_only:
+            return None
+        try:
+            ord_dvsn = ord_dvsn_for(
+                init.order_type, init.time_in_force, self._config.stop_limit_ord_dvsn
+            )
+        except KisUnsupportedError:
+            return None
+        now = self._now()
+        answer = self._rest.start_order(
+            ENDPOINTS[_ORDER_OP[init.side]], OrderReply, self._order_body(init, ord_dvsn)
+        )
+        if answer is None:
+            return None
+        order = TrackedOrder(
+            init=init,
+            account_id=self._account_id,
+            ord_dvsn=ord_dvsn,
+            ord_dt=kst_today(now),
+            submitted_ns=now,
+            quantity=init.quantity,
+            price=init.price,
+        )
+        self.tracker.add(order)
+        return order, answer
+
+    def _order_body(self, init: OrderInitialized, ord_dvsn: str) -> dict[str, str]:
+        return {
+            "CANO": self._account.cano,
+            "ACNT_PRDT_CD": self._account.product,
+            "PDNO": str(init.instrument_id.symbol),
+            "ORD_DVSN": ord_dvsn,
+            "ORD_QTY": str(init.quantity),
+            "ORD_UNPR": str(init.price) if init.price is not None else "0",
+            "EXCG_ID_DVSN_CD": self._config.exchange,
+            "SLL_TYPE": "01" if init.side is OrderSide.SELL else "",
+            "CNDT_PRIC": str(init.trigger_price) if init.trigger_price is not None else "",
+        }
+
+    async def _submit(self, init: OrderInitialized, turn: _Turn) -> None:
+        """The usual way: wait for this instrument's turn, then the REST client's full path."""
         now = self._now()
         order = TrackedOrder(
             init=init,
@@ -284,6 +423,7 @@ class KisExecutionClient:
             price=init.price,
         )
         self.tracker.add(order)
+        await turn.wait()
         try:
             if init.post_only:
                 raise KisUnsupportedError("KRX has no post-only orders")
@@ -291,28 +431,29 @@ class KisExecutionClient:
                 init.order_type, init.time_in_force, self._config.stop_limit_ord_dvsn
             )
         except KisUnsupportedError as exc:
+            turn.release()
             self._emit(self.tracker.rejected(order, str(exc), now))
             return
-        side_op = Operation.ORDER_BUY if init.side is OrderSide.BUY else Operation.ORDER_SELL
-        body = {
-            "CANO": self._account.cano,
-            "ACNT_PRDT_CD": self._account.product,
-            "PDNO": str(init.instrument_id.symbol),
-            "ORD_DVSN": order.ord_dvsn,
-            "ORD_QTY": str(init.quantity),
-            "ORD_UNPR": str(init.price) if init.price is not None else "0",
-            "EXCG_ID_DVSN_CD": self._config.exchange,
-            "SLL_TYPE": "01" if init.side is OrderSide.SELL else "",
-            "CNDT_PRIC": str(init.trigger_price) if init.trigger_price is not None else "",
-        }
-        lock = self._submit_locks.get(init.instrument_id)
-        if lock is None:
-            lock = self._submit_locks[init.instrument_id] = asyncio.Lock()
+        answer = self._rest.request(
+            ENDPOINTS[_ORDER_OP[init.side]],
+            OrderReply,
+            body=self._order_body(init, order.ord_dvsn),
+            priority=Priority.ORDER,
+        )
+        await self._submitted(order, answer, turn)
+
+    async def _submitted(
+        self,
+        order: TrackedOrder,
+        answer: Coroutine[Any, Any, KisReply[OrderReply]],
+        turn: _Turn,
+    ) -> None:
+        """KIS's answer to a submission; the instrument's next submission goes once it is in."""
         try:
-            async with lock:  # FIFO: see the module docstring
-                reply = await self._rest.request(
-                    ENDPOINTS[side_op], OrderReply, body=body, priority=Priority.ORDER
-                )
+            try:
+                reply = await answer
+            finally:
+                turn.release()
         except KisRejectedError as exc:
             self._emit(self.tracker.rejected(order, exc.reason, self._now()))
             return

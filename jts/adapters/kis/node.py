@@ -30,6 +30,7 @@ from jts.adapters.kis.data import KisMarketDataClient
 from jts.adapters.kis.execution import KisExecutionClient
 from jts.adapters.kis.http import KisRestClient
 from jts.adapters.kis.metrics import KisMetrics
+from jts.adapters.kis.order_wire import OrderWire
 from jts.adapters.kis.pool import AppKeyPool
 from jts.adapters.kis.rate_limit import RedisTokenBucket, TokenBucket
 from jts.adapters.kis.streams import KisStreamManager
@@ -84,11 +85,19 @@ class KisNode:
             self._owns_redis = True
         self._redis = redis
         self.store = store or self._default_store(redis)
-        # the transport is ours so order requests can be handed to it directly (`KisRestClient`),
-        # unless the environment names a proxy: then every request goes through the client
+        # Orders go on the node's own kept-alive connections (`order_wire`: written in the call
+        # that makes them), unless the environment names a proxy (every request then goes
+        # through httpx's client, which honours it) or a transport is given (tests that watch or
+        # fake the wire): then order requests are handed to that transport directly.
+        proxied = bool(urllib.request.getproxies())
         self.transport = transport or httpx.AsyncHTTPTransport()
         self.http = httpx.AsyncClient(transport=self.transport, timeout=config.retry.timeout_s)
-        direct = None if urllib.request.getproxies() else self.transport
+        direct = None if proxied else self.transport
+        self.order_wire: OrderWire | None = None
+        if transport is None and not proxied:
+            self.order_wire = OrderWire(
+                config.resolved_hosts.rest_url, timeout_s=config.retry.timeout_s
+            )
         self.auth = KisAuthApi(
             self.http,
             config.resolved_hosts,
@@ -125,6 +134,7 @@ class KisNode:
                     app,
                     client=self.http,
                     orders_transport=direct,
+                    order_wire=self.order_wire,
                     tokens=tokens,
                     limiter=self._limiter(app),
                     auth=self.auth,
@@ -206,6 +216,8 @@ class KisNode:
             if close is not None:
                 await close()
         await self.http.aclose()
+        if self.order_wire is not None:
+            await self.order_wire.aclose()
         if self._owns_redis and self._redis is not None:
             await self._redis.aclose()
 

@@ -56,6 +56,11 @@ class RateLimiter(Protocol):
         """Tokens available now (an estimate for a shared bucket): spread load by it."""
         ...
 
+    def try_acquire(self, priority: Priority) -> bool:
+        """Take a slot now, without waiting, if one is free and nobody is queued; False when
+        that cannot be known without waiting (a shared bucket)."""
+        ...
+
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -90,6 +95,9 @@ class _PriorityGate:
             future.cancel()  # the dispatcher skips it
             raise
         return (self._now() - start) / 1e9
+
+    def try_acquire(self, priority: Priority) -> bool:
+        return False  # a remote bucket answers only asynchronously
 
     async def _dispatch(self) -> None:
         heap = self._heap
@@ -153,6 +161,9 @@ class TokenBucket(_PriorityGate):
 
     async def _take(self, priority: Priority) -> int:
         return self.try_take()
+
+    def try_acquire(self, priority: Priority) -> bool:
+        return not self._heap and self.try_take() == 0
 
     def available(self) -> float:
         self._refill()

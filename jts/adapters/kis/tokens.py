@@ -267,6 +267,13 @@ class TokenManager:
             and now < record.expires_ns
         )
 
+    def cached(self) -> str | None:
+        """The cached credential if it is fresh (outside the renewal margin), without waiting."""
+        cached = self._cached
+        if cached is not None and self._fresh(cached, self._now()):
+            return cached.value
+        return None
+
     async def get(self) -> str:
         """A valid credential: the cached one, another process's, or a new one."""
         cached = self._cached

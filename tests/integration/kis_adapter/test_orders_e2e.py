@@ -141,3 +141,32 @@ async def test_a_burst_of_buys_and_sells_reaches_the_venue_in_the_order_it_was_m
         assert venue_ids == sorted(venue_ids, key=lambda v: int(str(v)))  # numbered as sent
         assert ledger.errors == []
         await client.disconnect()
+
+
+async def test_an_order_is_written_to_kis_in_the_call_that_makes_it(start_sim, node_factory):
+    """Once a kept-alive connection is open, `submit_order` writes the request before it
+    returns (the order leaves before the kernel's listeners run); the first order, with no
+    connection yet, goes the usual way and opens one. Both are answered and filled."""
+    sim = await start_sim(sim_config(rate_limit_per_s=50))
+    async with node_factory(sim, rate=50) as node:
+        wire = node.order_wire
+        assert wire is not None
+        client = node.execution_client(node._accounts[0])
+        ledger = Ledger(client.account_id)
+        client.bind(ledger)
+        await client.connect()
+        first = ledger.new_order(SYMBOL, OrderSide.BUY, 1, order_type=OrderType.MARKET)
+        client.submit_order(first)
+        assert wire.sent_now == 0  # nothing kept alive yet: the usual way
+        await client.drain()
+        await eventually(lambda: ledger.orders[first.client_order_id].status is OrderStatus.FILLED)
+        for side in (OrderSide.SELL, OrderSide.BUY):
+            order = ledger.new_order(SYMBOL, side, 1, order_type=OrderType.MARKET)
+            sent = wire.sent_now
+            client.submit_order(order)
+            assert wire.sent_now == sent + 1  # written before submit_order returned
+            await client.drain()
+            cid = order.client_order_id
+            await eventually(lambda cid=cid: ledger.orders[cid].status is OrderStatus.FILLED)
+        assert ledger.errors == []
+        await client.disconnect()

@@ -269,3 +269,47 @@ def test_timers_reach_the_strategy(kernel: Kernel, clock) -> None:  # type: igno
     kernel.advance_time(clock.timestamp_ns() + 30 * 10**9)
     assert fired == ["heartbeat", "heartbeat"]
     assert [o.status for o in kernel.cache.orders()] == [OrderStatus.DENIED, OrderStatus.ACCEPTED]
+
+
+def test_an_order_reaches_its_venue_once_journaled_and_before_the_listeners(clock) -> None:  # type: ignore[no-untyped-def]
+    """The OMS hands a journaled order to the venue before anyone hears of it (a venue that
+    can write it in that call sends it without waiting for the listeners); what the venue
+    says meanwhile reaches the strategy after INITIALIZED and SUBMITTED, as always."""
+    from jts.backtest.journal import MemoryJournal
+    from jts.domain.accounts import Account
+    from jts.domain.commands import SubmitOrder
+    from jts.domain.instruments import Market, krx_equity
+
+    from .conftest import ACCOUNT
+
+    seen_at_submit: list[tuple[list[str], list[str]]] = []
+    journal = MemoryJournal()
+
+    class WatchingVenue(ScriptedVenue):
+        def submit_order(self, command: SubmitOrder) -> None:
+            journaled = [
+                type(e).__name__ for e in journal.events_for(command.order.client_order_id)
+            ]
+            seen_at_submit.append((list(strategy.log), journaled))
+            super().submit_order(command)  # accepts at once, from inside the call
+
+    venue = WatchingVenue(clock)
+    kernel = Kernel(clock, ids=SequentialIdFactory("T"), journal=journal)
+    kernel.add_instrument(krx_equity("005930", "Samsung Electronics", Market.KOSPI))
+    account = Account(ACCOUNT)
+    account.deposit(Money("10000000", KRW))
+    kernel.add_account(account)
+    kernel.add_execution_client(venue)
+    strategy = Recorder()
+    kernel.add_strategy(strategy)
+    kernel.start()
+    kernel.process_bar(make_bar(0, "70000", "70100", "69900", "70000"))
+    assert seen_at_submit == [(["start", "bar 70000"], ["OrderInitialized", "OrderSubmitted"])]
+    assert strategy.log == [
+        "start",
+        "bar 70000",
+        "OrderInitialized",
+        "OrderSubmitted",
+        "after buy",
+        "OrderAccepted",
+    ]
