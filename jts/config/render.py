@@ -81,19 +81,50 @@ def _toml_table(
     out: list[str],
 ) -> None:
     """Write one table: ``header`` as TOML writes it, ``prefix`` as the dotted key of comments."""
-    scalars = {k: v for k, v in data.items() if not isinstance(v, Mapping) and v is not None}
+    arrays = {k: v for k, v in data.items() if _is_array_of_tables(v)}
+    scalars = {
+        k: v
+        for k, v in data.items()
+        if not isinstance(v, Mapping) and v is not None and k not in arrays
+    }
     tables = {k: v for k, v in data.items() if isinstance(v, Mapping)}
-    if header and (scalars or not tables):
+    if header and (scalars or not (tables or arrays)):
         if out:
             out.append("")
         out.append(f"[{header}]")
+    _toml_scalars(scalars, prefix, comments, out)
+    for key, items in arrays.items():  # [[header.key]] per item (e.g. routing.routes)
+        child = f"{header}.{_toml_key(key)}" if header else _toml_key(key)
+        for n, item in enumerate(items):
+            if out:
+                out.append("")
+            out.append(f"[[{child}]]")
+            item_prefix = f"{prefix}{key}.{n}."
+            _toml_scalars(
+                {k: v for k, v in item.items() if not isinstance(v, Mapping) and v is not None},
+                item_prefix,
+                comments,
+                out,
+            )
+            for sub, table in item.items():
+                if isinstance(table, Mapping):
+                    _toml_table(table, f"{child}.{_toml_key(sub)}", item_prefix, comments, out)
+    for key, table in tables.items():
+        child = f"{header}.{_toml_key(key)}" if header else _toml_key(key)
+        _toml_table(table, child, f"{prefix}{key}.", comments, out)
+
+
+def _is_array_of_tables(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(i, Mapping) for i in value)
+
+
+def _toml_scalars(
+    scalars: Mapping[str, Any], prefix: str, comments: Mapping[str, str], out: list[str]
+) -> None:
     for key, value in scalars.items():
         line = f"{_toml_key(key)} = {_toml_value(value)}"
         comment = comments.get(prefix + key)
         out.append(f"{line}  # {comment}" if comment else line)
-    for key, table in tables.items():
-        child = f"{header}.{_toml_key(key)}" if header else _toml_key(key)
-        _toml_table(table, child, f"{prefix}{key}.", comments, out)
 
 
 def to_toml(data: Mapping[str, Any], comments: Mapping[str, str] | None = None) -> str:

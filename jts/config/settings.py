@@ -47,6 +47,7 @@ from jts.config.components import (
     lower_text,
 )
 from jts.config.risk import RiskConfig
+from jts.config.routing import RoutingConfig
 from jts.config.urls import database_dialect, mask_url_password, url_password_values
 
 Profile = Literal["embedded", "production"]
@@ -136,6 +137,7 @@ class Settings(BaseSettings):
     brokers: BrokersConfig = BrokersConfig()
     alerts: AlertsConfig = AlertsConfig()
     risk: RiskConfig = RiskConfig()
+    routing: RoutingConfig = RoutingConfig()
 
     @classmethod
     def settings_customise_sources(

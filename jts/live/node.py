@@ -72,6 +72,7 @@ from jts.live.database import open_storage
 from jts.live.day_roll import seconds_to_next_kst_day
 from jts.live.risk import RiskWatch
 from jts.live.roles import Role
+from jts.live.routing import configure_routes
 from jts.live.settlement import KrxSettlement, opening_account
 from jts.live.snapshots import SnapshotRecorder
 from jts.live.state import StrategyStateFile
@@ -269,6 +270,7 @@ class LiveNode:
         self.base_prices.attach(self.bus)
         self.execution = self.kis.execution_client(target.account)
         kernel.add_execution_client(self.execution)
+        configure_routes(kernel.execution.router, settings.routing)
         await self.execution.connect()
         await self._recover()
         await self._load_account()

@@ -197,6 +197,7 @@ class KisExecutionClient:
         self._sink: ExecutionEventSink | None = None
         self._locks: dict[ClientOrderId, asyncio.Lock] = {}
         self._turns: dict[InstrumentId, _Turns] = {}
+        self._connected = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._notice_tr = NOTICE_TR_PAPER if config.is_paper else NOTICE_TR_REAL
@@ -220,7 +221,15 @@ class KisExecutionClient:
     def bind(self, sink: ExecutionEventSink) -> None:
         self._sink = sink
 
+    def available_capacity(self) -> float:
+        """The order router's measure (`CapacityAware`): the share of the app key's rate-limit
+        bucket free now, 0.0 while the client is not connected (orders would wait or fail)."""
+        if not self._connected:
+            return 0.0
+        return max(0.0, min(1.0, self._rest.limiter.available() / self._config.burst))
+
     async def connect(self) -> None:
+        self._connected = True
         self._loops.append(asyncio.create_task(self._expire_orphans_loop()))
         if self._streams is not None and self._account.hts_id:
             self._streams.add_handler(self._notice_tr, self._on_notice_frame)
@@ -240,6 +249,7 @@ class KisExecutionClient:
         self._loops.append(asyncio.create_task(self._poll_loop()))
 
     async def disconnect(self) -> None:
+        self._connected = False
         if self._verifying is not None:
             self._loops.append(self._verifying)
             self._verifying = None
