@@ -9,7 +9,8 @@ KIS allows 20 requests a second per app key on real accounts and 2 on paper [S: 
   key. The refill-and-take step is one Lua script using the Redis server's clock, so processes
   with different clocks agree. Priorities across processes: a query takes a token only when
   ``query_headroom`` more remain, so other processes' cancels and orders find one; in-process
-  the waiters are ordered as in `TokenBucket`.
+  the waiters are ordered as in `TokenBucket`. One token is kept taken ahead for orders and
+  cancels, so one can go out without a Redis round trip (`try_acquire`).
 
 Arithmetic is in integers (tokens scaled by 10^9 against nanoseconds locally, 10^6 against
 microseconds in Redis), so exactly one interval after a take the next token is there.
@@ -232,8 +233,43 @@ class RedisTokenBucket(_PriorityGate):
         self._script = redis.register_script(_LUA)
         self._last_tokens = float(burst)
         self._ttl_ms = max(10_000, 2_000 * burst // rate + 10_000)
+        # One token taken from Redis ahead of need, for an order or cancel to use without a
+        # round trip (`try_acquire`): taken, never borrowed, so the shared rate still holds;
+        # refilled in the background after each use.
+        self._lease = 0
+        self._leasing: asyncio.Task[None] | None = None
+
+    def try_acquire(self, priority: Priority) -> bool:
+        if priority is Priority.QUERY or self._heap:
+            return False
+        if not self._lease:
+            self._renew_lease()
+            return False
+        self._lease -= 1
+        self._renew_lease()
+        return True
+
+    def _renew_lease(self) -> None:
+        if self._leasing is None or self._leasing.done():
+            self._leasing = asyncio.get_running_loop().create_task(self._take_lease())
+
+    async def _take_lease(self) -> None:
+        """Take one token for the lease if the bucket has one now; never waits for one (a
+        waiting order or cancel is served by `acquire`, and the next use asks again)."""
+        if self._lease:
+            return
+        with contextlib.suppress(Exception):  # Redis away: orders take the usual path
+            if await self._take_from_redis(Priority.ORDER) == 0:
+                self._lease += 1
 
     async def _take(self, priority: Priority) -> int:
+        if self._lease and priority is not Priority.QUERY:
+            self._lease -= 1
+            self._renew_lease()
+            return 0
+        return await self._take_from_redis(priority)
+
+    async def _take_from_redis(self, priority: Priority) -> int:
         extra = self._headroom if priority is Priority.QUERY else 0
         needed = (1 + extra) * _ONE_REDIS
         result = await self._script(
@@ -246,5 +282,13 @@ class RedisTokenBucket(_PriorityGate):
 
     def available(self) -> float:
         """The tokens left after this process's last take (other processes may have used some
-        since): good enough to spread load over app keys."""
-        return self._last_tokens
+        since) and the leased one: good enough to spread load over app keys."""
+        return self._last_tokens + self._lease
+
+    async def close(self) -> None:
+        leasing, self._leasing = self._leasing, None
+        if leasing is not None:
+            leasing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await leasing
+        await super().close()

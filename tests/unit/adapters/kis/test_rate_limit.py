@@ -108,3 +108,43 @@ def test_redis_bucket_refuses_bad_parameters():
 class _NoRedis:
     def register_script(self, script):  # pragma: no cover - never reached
         raise AssertionError("not used")
+
+
+async def _settled(bucket: RedisTokenBucket) -> None:
+    """Let the background lease take finish."""
+    for _ in range(100):
+        if bucket._leasing is None or bucket._leasing.done():
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_redis_bucket_keeps_one_token_taken_ahead_for_orders(redis_client):
+    """An order can take a slot without a Redis round trip, from a token taken ahead; the
+    shared bucket is never overdrawn by it (burst 2: two takes in all, whoever makes them)."""
+    key = f"jts-test:rate:{secrets.token_hex(6)}"
+    mine = RedisTokenBucket(redis_client, key, 1, 2)
+    other = RedisTokenBucket(redis_client, key, 1, 2)
+    assert mine.try_acquire(Priority.ORDER) is False  # nothing taken ahead yet: now it is
+    await _settled(mine)
+    assert mine.available() >= 1
+    assert mine.try_acquire(Priority.QUERY) is False  # queries never use it
+    assert await other._take(Priority.ORDER) == 0  # the other process takes the last token
+    assert mine.try_acquire(Priority.ORDER) is True  # the leased one, no round trip
+    await _settled(mine)  # the bucket is empty: nothing more taken ahead
+    assert mine.try_acquire(Priority.ORDER) is False
+    await _settled(mine)
+    assert await other._take(Priority.ORDER) > 0  # still empty: nobody overdrew it
+    await mine.close()
+    await redis_client.delete(key)
+
+
+async def test_a_waiting_order_uses_the_token_taken_ahead(redis_client):
+    key = f"jts-test:rate:{secrets.token_hex(6)}"
+    bucket = RedisTokenBucket(redis_client, key, 1, 1)
+    bucket.try_acquire(Priority.ORDER)
+    await _settled(bucket)  # the only token is held ahead
+    assert await bucket.acquire(Priority.ORDER) == 0.0  # served from it, no wait
+    await _settled(bucket)
+    assert bucket.try_acquire(Priority.ORDER) is False  # the bucket had nothing more
+    await bucket.close()
+    await redis_client.delete(key)
