@@ -309,6 +309,7 @@ def _stops(
     return specs[0], specs[1], specs[2]
 
 
+@warmup.compiling  # a first run ever compiles on two cores
 def run_prepared(
     program: Program,
     dataset: Dataset,
@@ -324,7 +325,6 @@ def run_prepared(
     data set's order, when already evaluated). ``record`` also logs every order and decision
     (`VectorResult.log`), from which `jts.dsl.vector.records` rebuilds the event engine's
     orders, fills and signals; it changes no fill."""
-    warmup.begin()  # a first run ever compiles on two cores
     values = program.bind(params)
     cash_raw = _cash_raw(cash)
     if fill not in ("next-open", "close"):
@@ -372,6 +372,7 @@ def run_prepared(
     )
 
 
+@warmup.compiling  # before the data is prepared: the child's compile is the longer part
 def backtest_vectorised(
     program: Program,
     bars: VectorBars | Sequence[VectorBars],
@@ -390,7 +391,6 @@ def backtest_vectorised(
     ``params``; the keywords mean what the fields of `jts.backtest.engine.BacktestConfig`
     mean (``calendar`` defaults to XKRX; ``bar_spec`` is needed when the program has no
     ``bars`` line); ``record`` logs orders and decisions (see `run_prepared`)."""
-    warmup.begin()  # before the data is prepared: the child's compile is the longer part
     values = program.bind(params)
     _cash_raw(cash)
     dataset = prepare(

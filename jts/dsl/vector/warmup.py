@@ -20,16 +20,21 @@ would only waste the child's work."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import select
 import signal
 import threading
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from numba.core import types
 
 from jts.dsl.vector import kernels
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 __all__ = ["CHILD_HELPERS", "SHARED_HELPERS", "begin", "finish"]
 
@@ -63,12 +68,13 @@ WAIT_S = 30.0
 
 
 class _State:
-    """This process's part: whether `begin` ran, and the child it started (pid, read end of
-    the pipe it writes to when its compile is cached)."""
+    """This process's part: whether `begin` ran, the child it started (pid, read end of the
+    pipe it writes to when its compile is cached), and children a failed run left to finish."""
 
     begun = False
     forked = 0
     child: tuple[int, int] | None = None
+    orphans: ClassVar[list[int]] = []
 
 
 _state = _State()
@@ -128,8 +134,47 @@ def begin() -> None:
     _state.forked += 1
 
 
+def compiling(run: Callable[_P, _R]) -> Callable[_P, _R]:
+    """For a run's entry point: `begin` first; if the run fails before `finish`, `abandon`."""
+
+    @functools.wraps(run)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        begin()
+        try:
+            return run(*args, **kwargs)
+        except BaseException:
+            abandon()
+            raise
+
+    return wrapper
+
+
+def abandon() -> None:
+    """A run failed between `begin` and `finish`: stop waiting for the child. It finishes its
+    compile (kept in the cache for the next run) and is reaped as soon as it has exited, here
+    or by a later run, so no zombie and no pipe stays behind."""
+    child, _state.child = _state.child, None
+    if child is None:
+        return
+    pid, ready = child
+    os.close(ready)
+    _state.orphans.append(pid)
+    _reap()
+
+
+def _reap() -> None:
+    for pid in list(_state.orphans):
+        try:
+            exited, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            exited = pid
+        if exited:
+            _state.orphans.remove(pid)
+
+
 def finish() -> None:
     """Compile the shared helpers here, then wait for the child (if any) to finish."""
+    _reap()
     child, _state.child = _state.child, None
     if child is None:
         return

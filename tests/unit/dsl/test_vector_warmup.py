@@ -120,3 +120,67 @@ def test_the_helpers_compiled_ahead_are_the_ones_the_driver_uses(tmp_path: Path)
     assert again["forked"] == 0
     assert again["compiled"] == []
     assert again["fills"] == serial["fills"]
+
+
+#: a first run that fails after the child started (a bad ``fill``), then a good one
+FAILING = r"""
+import json, os, sys, time
+from decimal import Decimal
+sys.path.insert(0, os.environ["ROOT"])
+from jts.core.errors import InvalidInputError
+from jts.dsl.vector import warmup
+exec(open(os.environ["SETUP"]).read().split("fills = []")[0])
+program = check_source(programs[0][0], default_catalog(), "t.jts")
+fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+try:
+    backtest_vectorised(program, bars, fill="sideways", **free)
+except InvalidInputError:
+    pass
+pid = warmup._state.orphans[0] if warmup._state.orphans else 0
+deadline = time.monotonic() + 60
+while warmup._state.orphans and time.monotonic() < deadline:
+    time.sleep(0.05)
+    warmup._reap()
+try:
+    os.waitpid(pid, os.WNOHANG)
+    zombie = True
+except ChildProcessError:
+    zombie = False
+after = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+result = backtest_vectorised(program, bars, **free)
+print(json.dumps({
+    "forked": warmup._state.forked, "child": warmup._state.child, "orphans": warmup._state.orphans,
+    "zombie": zombie, "fds_leaked": after - fds, "pid": pid, "traded": len(result.fill_px),
+}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="needs fork, 2 cores"
+)
+def test_a_run_that_fails_after_the_child_started_leaves_nothing_behind(tmp_path: Path) -> None:
+    setup = tmp_path / "setup.py"
+    setup.write_text(SCRIPT)
+    script = tmp_path / "failing.py"
+    script.write_text(FAILING)
+    env = {
+        **os.environ,
+        "ROOT": str(ROOT),
+        "SETUP": str(setup),
+        "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+        "SERIAL": "0",
+    }
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300,
+        check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert found["forked"] == 1
+    assert found["pid"] > 0  # the failed run had started a child ...
+    assert found["child"] is None  # ... which nobody waits for any more
+    assert found["orphans"] == []  # reaped once it had finished
+    assert found["zombie"] is False
+    assert found["fds_leaked"] == 0  # its pipe closed
+    assert found["traded"] > 0  # and the next run works
