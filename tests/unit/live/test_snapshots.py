@@ -406,21 +406,26 @@ def test_a_background_flush_writes_what_a_flush_on_the_loop_writes(
         assert background.recorder.pending == 0
         assert background.storage.fills.count() == on_loop.storage.fills.count() == 2
         for node in (background, on_loop):
-            (live,) = node.kernel.portfolio.positions(open_only=False)
-            stored = node.storage.positions.get(live.position_id)
-            assert (stored.signed_qty, stored.realized_pnl, stored.avg_px_open) == (
-                live.signed_qty,
-                live.realized_pnl,
-                live.avg_px_open,
-            )
+            _assert_books_stored(node)
         assert background.storage.orders.count() == 2
-        for order in background.kernel.cache.orders():
-            assert background.storage.orders.get(order.client_order_id).events == order.events
         stats = background.recorder.stats
         assert (stats.flushes, stats.fills, stats.orders, stats.positions) == (1, 2, 2, 1)
         assert background.recorder.stats.accounts == on_loop.recorder.stats.accounts
     finally:
         on_loop.close()
+
+
+def _assert_books_stored(node: Node) -> None:
+    """The stored position and orders are the kernel's."""
+    (live,) = node.kernel.portfolio.positions(open_only=False)
+    stored = node.storage.positions.get(live.position_id)
+    assert (stored.signed_qty, stored.realized_pnl, stored.avg_px_open) == (
+        live.signed_qty,
+        live.realized_pnl,
+        live.avg_px_open,
+    )
+    for order in node.kernel.cache.orders():
+        assert node.storage.orders.get(order.client_order_id).events == order.events
 
 
 class _Gated:
@@ -551,3 +556,101 @@ def test_position_values_map_to_the_same_row_as_the_position(node: Node) -> None
     assert position_to_row(values, fills[0]) == position_to_row(live, fills[0])  # type: ignore[arg-type]
     node.buy(1, 69000)
     assert values.trade_ids != live.trade_ids  # a copy: the position moved on, it did not
+
+
+# ---- flushes in slices on the loop (SQLite nodes) ----------------------------------------------
+def test_a_sliced_flush_writes_what_one_flush_writes_and_lets_the_loop_run(
+    node: Node, tmp_path: Path
+) -> None:
+    whole = Node(tmp_path / "whole.db")
+    try:
+        whole.fund()
+        whole.start()
+        for each in (node, whole):
+            each.buy(10, 70000)
+            each.sell(4, 71000, tax="511")
+            each.buy(3, 70500)
+        turns = 0
+
+        async def sliced() -> None:
+            nonlocal turns
+
+            def tick() -> None:
+                nonlocal turns
+                turns += 1
+                if node.recorder.pending:
+                    loop.call_soon(tick)
+
+            loop = asyncio.get_running_loop()
+            loop.call_soon(tick)
+            await node.recorder.flush_in_slices(size=1)
+
+        asyncio.run(sliced())
+        whole.recorder.flush()
+        assert turns >= 6  # 3 fills, 3 orders, a position, the balance: one slice each
+        assert node.recorder.pending == 0
+        for each in (node, whole):
+            _assert_books_stored(each)
+        assert node.storage.fills.count() == whole.storage.fills.count() == 3
+        stats, one = node.recorder.stats, whole.recorder.stats
+        assert (stats.flushes, stats.fills, stats.orders, stats.positions, stats.refused) == (
+            1,
+            3,
+            3,
+            1,
+            0,
+        )
+        assert (one.fills, one.orders, one.positions, one.accounts) == (
+            stats.fills,
+            stats.orders,
+            stats.positions,
+            stats.accounts,
+        )
+    finally:
+        whole.close()
+
+
+def test_fills_made_between_slices_are_stored_before_their_position(node: Node) -> None:
+    """A position is checked against its stored fills: one written while a fill noted between
+    two slices is still unwritten would be refused."""
+    node.buy(10, 70000)
+    node.buy(5, 70100)
+
+    async def trade_meanwhile() -> None:
+        async def more() -> None:
+            for _ in range(3):
+                await asyncio.sleep(0)
+                node.sell(2, 70200, tax="250")
+
+        task = asyncio.create_task(more())
+        await node.recorder.flush_in_slices(size=1)
+        await task
+        await node.recorder.flush_in_slices(size=1)
+
+    asyncio.run(trade_meanwhile())
+    assert node.recorder.stats.refused == 0
+    assert not [e for e, _ in node.log.lines if e == "position_snapshot_refused"]
+    (live,) = node.kernel.portfolio.positions(open_only=False)
+    stored = node.storage.positions.get(live.position_id)
+    assert stored.signed_qty == live.signed_qty == 9
+    assert node.storage.fills.count() == 5
+
+
+def test_a_failed_slice_keeps_what_it_did_not_write(node: Node) -> None:
+    failing = _Failing(node.storage)
+    recorder = SnapshotRecorder(
+        failing,  # type: ignore[arg-type]
+        node.kernel,
+        log=node.log,
+        clock_ns=node.clock.timestamp_ns,
+    )
+    recorder.attach(node.bus)
+    node.buy(2, 70000)
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(recorder.flush_in_slices())
+    assert recorder.stats.failed_flushes == 1
+    assert recorder.pending > 0
+    asyncio.run(recorder.flush_in_slices())
+    assert recorder.pending == 0
+    assert node.storage.fills.count() == 1
+    assert node.storage.orders.count() == 1
