@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -184,7 +185,12 @@ def venue(clock: SimulatedClock) -> ScriptedVenue:
 
 @pytest.fixture
 def kernel(clock: SimulatedClock, venue: ScriptedVenue) -> Kernel:
-    kernel = Kernel(clock, ids=SequentialIdFactory("T"))
+    return build_kernel(clock, venue)
+
+
+def build_kernel(clock: SimulatedClock, venue: ScriptedVenue, **options: Any) -> Kernel:
+    """Samsung, one account with 10,000,000 won, ``venue``; ``options`` go to `Kernel`."""
+    kernel = Kernel(clock, ids=SequentialIdFactory("T"), **options)
     kernel.add_instrument(krx_equity("005930", "Samsung Electronics", Market.KOSPI))
     account = Account(ACCOUNT)
     account.deposit(Money("10000000", KRW))
@@ -193,4 +199,14 @@ def kernel(clock: SimulatedClock, venue: ScriptedVenue) -> Kernel:
     return kernel
 
 
-__all__ = ["ACCOUNT", "BAR_TYPE", "DAY", "SAMSUNG", "T0", "Decimal", "ScriptedVenue", "make_bar"]
+__all__ = [
+    "ACCOUNT",
+    "BAR_TYPE",
+    "DAY",
+    "SAMSUNG",
+    "T0",
+    "Decimal",
+    "ScriptedVenue",
+    "build_kernel",
+    "make_bar",
+]

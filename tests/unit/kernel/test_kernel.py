@@ -18,7 +18,7 @@ from jts.kernel.kernel import Kernel
 from jts.kernel.risk.limits import RiskLimits
 from jts.kernel.strategy import Strategy, StrategyParams
 
-from .conftest import BAR_TYPE, SAMSUNG, ScriptedVenue, make_bar
+from .conftest import BAR_TYPE, SAMSUNG, ScriptedVenue, build_kernel, make_bar
 
 
 class Recorder(Strategy):
@@ -97,19 +97,7 @@ def test_duplicate_and_early_fills(kernel: Kernel, venue: ScriptedVenue) -> None
 
 
 def test_risk_denial_becomes_order_denied(clock, venue) -> None:  # type: ignore[no-untyped-def]
-    from jts.domain.accounts import Account
-    from jts.domain.instruments import Market, krx_equity
-
-    from .conftest import ACCOUNT
-
-    kernel = Kernel(
-        clock, ids=SequentialIdFactory("T"), risk_limits=RiskLimits(max_order_qty=Decimal(5))
-    )
-    kernel.add_instrument(krx_equity("005930", "Samsung Electronics", Market.KOSPI))
-    account = Account(ACCOUNT)
-    account.deposit(Money("10000000", KRW))
-    kernel.add_account(account)
-    kernel.add_execution_client(venue)
+    kernel = build_kernel(clock, venue, risk_limits=RiskLimits(max_order_qty=Decimal(5)))
     strategy = Recorder()
     kernel.add_strategy(strategy)
     kernel.start()
@@ -276,11 +264,7 @@ def test_an_order_reaches_its_venue_once_journaled_and_before_the_listeners(cloc
     can write it in that call sends it without waiting for the listeners); what the venue
     says meanwhile reaches the strategy after INITIALIZED and SUBMITTED, as always."""
     from jts.backtest.journal import MemoryJournal
-    from jts.domain.accounts import Account
     from jts.domain.commands import SubmitOrder
-    from jts.domain.instruments import Market, krx_equity
-
-    from .conftest import ACCOUNT
 
     seen_at_submit: list[tuple[list[str], list[str]]] = []
     journal = MemoryJournal()
@@ -293,13 +277,7 @@ def test_an_order_reaches_its_venue_once_journaled_and_before_the_listeners(cloc
             seen_at_submit.append((list(strategy.log), journaled))
             super().submit_order(command)  # accepts at once, from inside the call
 
-    venue = WatchingVenue(clock)
-    kernel = Kernel(clock, ids=SequentialIdFactory("T"), journal=journal)
-    kernel.add_instrument(krx_equity("005930", "Samsung Electronics", Market.KOSPI))
-    account = Account(ACCOUNT)
-    account.deposit(Money("10000000", KRW))
-    kernel.add_account(account)
-    kernel.add_execution_client(venue)
+    kernel = build_kernel(clock, WatchingVenue(clock), journal=journal)
     strategy = Recorder()
     kernel.add_strategy(strategy)
     kernel.start()
