@@ -82,6 +82,7 @@ from jts.live.venue import (
     client_config,
     embedded_simulator_config,
     external_simulator_config,
+    shared_redis,
     shared_target,
     target_from_settings,
     target_from_simulator,
@@ -225,7 +226,7 @@ class LiveNode:
         self.log.info("venue", venue=target.description)
         token_dir = settings.data_dir / "kis-tokens"
         self.kis = KisNode(
-            client_config(target, token_dir),
+            client_config(target, token_dir, redis_url=shared_redis(settings)),
             [target.app],
             [target.account],
             transport=self.options.kis_transport,
