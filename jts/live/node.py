@@ -82,7 +82,6 @@ from jts.live.venue import (
     client_config,
     embedded_simulator_config,
     external_simulator_config,
-    shared_redis,
     shared_target,
     target_from_settings,
     target_from_simulator,
@@ -226,7 +225,7 @@ class LiveNode:
         self.log.info("venue", venue=target.description)
         token_dir = settings.data_dir / "kis-tokens"
         self.kis = KisNode(
-            client_config(target, token_dir, redis_url=shared_redis(settings)),
+            client_config(target, token_dir),
             [target.app],
             [target.account],
             transport=self.options.kis_transport,

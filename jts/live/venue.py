@@ -144,12 +144,6 @@ def target_from_settings(settings: Settings) -> VenueTarget | None:
     )
 
 
-def shared_redis(settings: Settings) -> str | None:
-    """Where the processes of a split node share KIS tokens and rate limits: the bus's Redis
-    (None with the in-process bus: one process, nothing to share)."""
-    return settings.bus.redis_url if settings.bus.backend == "redis" else None
-
-
 def shared_target(
     settings: Settings,
     *,
@@ -179,20 +173,16 @@ def external_simulator_config(path: Path) -> SimulatorConfig:
     return load_config(path)
 
 
-def client_config(
-    target: VenueTarget, token_dir: Path, *, redis_url: str | None = None
-) -> KisClientConfig:
+def client_config(target: VenueTarget, token_dir: Path) -> KisClientConfig:
     """The adapter's config: quick reconnects and look-ups suit a local simulator and do no
-    harm against KIS, whose limits the rate limiter enforces anyway. ``redis_url``: the
-    processes of a split node share the app key's token and rate-limit bucket there (each
-    with a bucket of its own, together they could send twice what KIS allows)."""
+    harm against KIS, whose limits the rate limiter enforces anyway."""
     rate = target.rate_per_s
     rate_limit = RateLimitConfig() if rate is None else RateLimitConfig(rate, max(1, rate // 2))
     return KisClientConfig(
         env=target.env,
         hosts=target.hosts,
         rate_limit=rate_limit,
-        tokens=TokenConfig(cache_dir=token_dir, redis_url=redis_url),
+        tokens=TokenConfig(cache_dir=token_dir),
         retry=RetryConfig(timeout_s=5, backoff_base_s=0.1, order_lookup_delay_s=0.3),
         ws=WsConfig(reconnect_base_s=0.2, reconnect_max_s=2.0, stale_after_s=10),
     )
