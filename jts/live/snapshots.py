@@ -341,30 +341,15 @@ class SnapshotRecorder:
         """The next unit of `flush_in_slices`, of one kind: fills, then orders, then positions
         (once every fill is stored), then balances; None when nothing is left."""
         if self._fills:
-            return _Batch(fills=self._fills[:size], orders={}, slots={}, accounts=0)
-        cache = self._kernel.cache
+            return self._batch(self._fills[:size], {}, {}, 0, copy=False)
         if self._orders:
             orders = dict(itertools.islice(self._orders.items(), size))
-            batch = _Batch(fills=[], orders=orders, slots={}, accounts=0)
-            for client_order_id in orders:
-                order = cache.order(client_order_id)
-                if order is not None:
-                    batch.order_snapshots.append(order)
-            return batch
-        portfolio = self._kernel.portfolio
+            return self._batch([], orders, {}, 0, copy=False)
         if self._slots:
             slots = dict(itertools.islice(self._slots.items(), size))
-            batch = _Batch(fills=[], orders={}, slots=slots, accounts=0)
-            for instrument_id, strategy_id in slots:
-                position = portfolio.position(instrument_id, strategy_id)
-                if position is not None and position.trade_ids:
-                    batch.positions.append(position)
-            return batch
+            return self._batch([], {}, slots, 0, copy=False)
         if self._accounts_dirty:
-            now = self._now()
-            batch = _Batch(fills=[], orders={}, slots={}, accounts=self._accounts_dirty)
-            batch.balances = [a.to_state(now, now) for a in portfolio.accounts()]
-            return batch
+            return self._batch([], {}, {}, self._accounts_dirty, copy=False)
         return None
 
     def close(self) -> None:
@@ -392,12 +377,20 @@ class SnapshotRecorder:
 
     def _capture(self, *, copy: bool) -> _Batch:
         """What a flush writes. ``copy``: copies for another thread, else the live objects."""
-        batch = _Batch(
-            fills=list(self._fills),
-            orders=dict(self._orders),
-            slots=dict(self._slots),
-            accounts=self._accounts_dirty,
-        )
+        fills, orders, slots = list(self._fills), dict(self._orders), dict(self._slots)
+        return self._batch(fills, orders, slots, self._accounts_dirty, copy=copy)
+
+    def _batch(
+        self,
+        fills: list[OrderFilled],
+        orders: dict[ClientOrderId, int],
+        slots: dict[_Slot, int],
+        accounts: int,
+        *,
+        copy: bool,
+    ) -> _Batch:
+        """A unit of work for what is named: the orders, positions and balances to write."""
+        batch = _Batch(fills=fills, orders=orders, slots=slots, accounts=accounts)
         cache = self._kernel.cache
         for client_order_id in batch.orders:
             order = cache.order(client_order_id)

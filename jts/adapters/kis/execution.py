@@ -395,6 +395,10 @@ class KisExecutionClient:
         )
         if answer is None:
             return None
+        return self._track(init, ord_dvsn, now), answer
+
+    def _track(self, init: OrderInitialized, ord_dvsn: str, now: int) -> TrackedOrder:
+        """Follow a submission (its notices and look-ups find it in the tracker)."""
         order = TrackedOrder(
             init=init,
             account_id=self._account_id,
@@ -405,7 +409,7 @@ class KisExecutionClient:
             price=init.price,
         )
         self.tracker.add(order)
-        return order, answer
+        return order
 
     def _order_body(self, init: OrderInitialized, ord_dvsn: str) -> dict[str, str]:
         return {
@@ -423,16 +427,7 @@ class KisExecutionClient:
     async def _submit(self, init: OrderInitialized, turn: _Turn) -> None:
         """The usual way: wait for this instrument's turn, then the REST client's full path."""
         now = self._now()
-        order = TrackedOrder(
-            init=init,
-            account_id=self._account_id,
-            ord_dvsn="",
-            ord_dt=kst_today(now),
-            submitted_ns=now,
-            quantity=init.quantity,
-            price=init.price,
-        )
-        self.tracker.add(order)
+        order = self._track(init, "", now)
         await turn.wait()
         try:
             if init.post_only:

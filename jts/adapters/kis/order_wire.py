@@ -69,8 +69,7 @@ class _Connection(asyncio.Protocol):
         self._wire = wire
         self._transport: asyncio.Transport | None = None
         self._parser = h11.Connection(h11.CLIENT)
-        self._parser.send(_PRIMER)
-        self._parser.send(h11.EndOfMessage())
+        self._prime()
         self._waiter: asyncio.Future[WireResponse] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._status = 0
@@ -142,6 +141,11 @@ class _Connection(asyncio.Protocol):
             self._transport.close()
 
     # ---- internals ----------------------------------------------------------------------------
+    def _prime(self) -> None:
+        """Tell h11 a POST went out, so that it frames the answer (see `_PRIMER`)."""
+        self._parser.send(_PRIMER)
+        self._parser.send(h11.EndOfMessage())
+
     def _pump(self) -> None:
         parser = self._parser
         while True:
@@ -171,8 +175,7 @@ class _Connection(asyncio.Protocol):
         parser = self._parser
         if parser.our_state is h11.DONE and parser.their_state is h11.DONE:
             parser.start_next_cycle()
-            parser.send(_PRIMER)
-            parser.send(h11.EndOfMessage())
+            self._prime()
             self._wire._idle_again(self)
         else:  # the server said it closes (or HTTP/1.0)
             self.close()

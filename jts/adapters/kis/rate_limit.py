@@ -242,12 +242,15 @@ class RedisTokenBucket(_PriorityGate):
     def try_acquire(self, priority: Priority) -> bool:
         if priority is Priority.QUERY or self._heap:
             return False
-        if not self._lease:
-            self._renew_lease()
-            return False
-        self._lease -= 1
+        return self._use_lease()
+
+    def _use_lease(self) -> bool:
+        """Take the token held ahead, if there is one; either way, ask for the next."""
+        used = self._lease > 0
+        if used:
+            self._lease -= 1
         self._renew_lease()
-        return True
+        return used
 
     def _renew_lease(self) -> None:
         if self._leasing is None or self._leasing.done():
@@ -263,9 +266,7 @@ class RedisTokenBucket(_PriorityGate):
                 self._lease += 1
 
     async def _take(self, priority: Priority) -> int:
-        if self._lease and priority is not Priority.QUERY:
-            self._lease -= 1
-            self._renew_lease()
+        if self._lease and priority is not Priority.QUERY and self._use_lease():
             return 0
         return await self._take_from_redis(priority)
 
