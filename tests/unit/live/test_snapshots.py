@@ -314,6 +314,19 @@ def test_the_close_snapshot_is_taken_once_after_the_close(db: Path, node: Node) 
         again.close()
 
 
+def _failing_recorder(node: Node, *, background: bool = False) -> SnapshotRecorder:
+    """A recorder of ``node`` whose first unit of work fails (`_Failing`)."""
+    recorder = SnapshotRecorder(
+        _Failing(node.storage),  # type: ignore[arg-type]
+        node.kernel,
+        log=node.log,
+        clock_ns=node.clock.timestamp_ns,
+        background=background,
+    )
+    recorder.attach(node.bus)
+    return recorder
+
+
 class _Failing:
     """The real storage, whose next unit of work fails like a database that went away."""
 
@@ -337,14 +350,7 @@ class _Failing:
 
 
 def test_a_failed_flush_writes_nothing_and_keeps_everything_for_the_next(node: Node) -> None:
-    failing = _Failing(node.storage)
-    recorder = SnapshotRecorder(
-        failing,  # type: ignore[arg-type]
-        node.kernel,
-        log=node.log,
-        clock_ns=node.clock.timestamp_ns,
-    )
-    recorder.attach(node.bus)
+    recorder = _failing_recorder(node)
     node.buy(2, 70000)
     with pytest.raises(sa.exc.OperationalError):
         recorder.flush()
@@ -358,14 +364,7 @@ def test_a_failed_flush_writes_nothing_and_keeps_everything_for_the_next(node: N
 def test_the_run_loop_logs_a_failing_tick_and_keeps_going(node: Node) -> None:
     import asyncio
 
-    failing = _Failing(node.storage)
-    recorder = SnapshotRecorder(
-        failing,  # type: ignore[arg-type]
-        node.kernel,
-        log=node.log,
-        clock_ns=node.clock.timestamp_ns,
-    )
-    recorder.attach(node.bus)
+    recorder = _failing_recorder(node)
     node.buy(1, 70000)
 
     async def two_ticks() -> None:
@@ -520,15 +519,7 @@ def test_a_cancelled_background_flush_finishes_and_is_accounted_for(node: Node) 
 
 
 def test_a_failed_background_flush_keeps_everything_for_the_next(node: Node) -> None:
-    failing = _Failing(node.storage)
-    recorder = SnapshotRecorder(
-        failing,  # type: ignore[arg-type]
-        node.kernel,
-        log=node.log,
-        clock_ns=node.clock.timestamp_ns,
-        background=True,
-    )
-    recorder.attach(node.bus)
+    recorder = _failing_recorder(node, background=True)
     node.buy(2, 70000)
 
     async def two_ticks() -> None:
@@ -637,14 +628,7 @@ def test_fills_made_between_slices_are_stored_before_their_position(node: Node) 
 
 
 def test_a_failed_slice_keeps_what_it_did_not_write(node: Node) -> None:
-    failing = _Failing(node.storage)
-    recorder = SnapshotRecorder(
-        failing,  # type: ignore[arg-type]
-        node.kernel,
-        log=node.log,
-        clock_ns=node.clock.timestamp_ns,
-    )
-    recorder.attach(node.bus)
+    recorder = _failing_recorder(node)
     node.buy(2, 70000)
     with pytest.raises(sa.exc.OperationalError):
         asyncio.run(recorder.flush_in_slices())
