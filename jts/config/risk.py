@@ -197,6 +197,11 @@ class RiskConfig(_LimitTable):
         table = self.accounts.get(account_id) if account_id is not None else None
         return base if table is None else base.merged(table.to_limits())
 
+    def account_limits(self) -> dict[AccountId, RiskLimits]:
+        """Per-account tightenings, as the kernel's ``account_limits`` takes them (merged over
+        the top-level limits for the account an order is routed to)."""
+        return {AccountId(key): table.to_limits() for key, table in self.accounts.items()}
+
     def strategy_limits(self) -> dict[StrategyId, RiskLimits]:
         """Per-strategy tightenings, as the kernel's ``strategy_limits`` takes them."""
         return {StrategyId(key): table.to_limits() for key, table in self.strategies.items()}

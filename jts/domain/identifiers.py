@@ -142,7 +142,8 @@ class TradeId(Identifier):
 
 
 class PositionId(Identifier):
-    """A position: in netting mode ``INSTRUMENT-STRATEGY`` (one position per pair)."""
+    """A position: in netting mode ``INSTRUMENT-STRATEGY-ACCOUNT`` (one position per strategy,
+    instrument and account; see `netting_position_id`)."""
 
     __slots__ = ()
     _pattern = re.compile(r"[\x21-\x7e]{1,128}")
@@ -165,8 +166,15 @@ class ClientOrderIdGenerator:
         return ClientOrderId(self.PREFIX + self._ulids.new())
 
 
-def netting_position_id(instrument_id: InstrumentId, strategy_id: StrategyId) -> PositionId:
-    return PositionId(f"{instrument_id}-{strategy_id}")
+def netting_position_id(
+    instrument_id: InstrumentId, strategy_id: StrategyId, account_id: AccountId | None = None
+) -> PositionId:
+    """``INSTRUMENT-STRATEGY``, and ``-ACCOUNT`` when the position is held in an account: one
+    strategy trading one instrument in two accounts holds two positions (the shares in one
+    account cannot be sold from the other)."""
+    if account_id is None:
+        return PositionId(f"{instrument_id}-{strategy_id}")
+    return PositionId(f"{instrument_id}-{strategy_id}-{account_id}")
 
 
 KRX: Final = Venue("KRX")

@@ -135,7 +135,9 @@ class Position:
         self._trader_id = trader_id
         self._currency = currency
         self._account_id = account_id
-        self._position_id = position_id or netting_position_id(instrument_id, strategy_id)
+        self._position_id = position_id or netting_position_id(
+            instrument_id, strategy_id, account_id
+        )
         self._qty = 0  # signed raw quantity at _qty_prec
         self._qty_prec = 0
         self._peak = 0  # largest |qty| of the current round trip, raw at _qty_prec

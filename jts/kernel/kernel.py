@@ -58,6 +58,7 @@ from jts.kernel.cache import Cache
 from jts.kernel.execution.algorithms.base import ExecAlgorithm
 from jts.kernel.execution.algorithms.engine import AlgorithmEngine
 from jts.kernel.execution.engine import ExecutionEngine
+from jts.kernel.execution.router import NoRouteError
 from jts.kernel.ids import IdFactory, LiveIdFactory
 from jts.kernel.portfolio.portfolio import Portfolio, SettlementPolicy, immediate_settlement
 from jts.kernel.risk.engine import RiskEngine, SessionCheck
@@ -102,6 +103,7 @@ class Kernel:
         publish: Publisher | None = None,
         risk_limits: RiskLimits | None = None,
         strategy_limits: dict[StrategyId, RiskLimits] | None = None,
+        account_limits: dict[AccountId, RiskLimits] | None = None,
         settlement: SettlementPolicy = immediate_settlement,
         session_check: SessionCheck | None = None,
         base_currency: Currency = KRW,
@@ -132,6 +134,7 @@ class Kernel:
             self._portfolio,
             risk_limits,
             strategy_limits=strategy_limits,
+            account_limits=account_limits,
             session_check=session_check,
         )
         self.execution = ExecutionEngine(clock, self._cache, self.ids, journal=journal)
@@ -198,8 +201,24 @@ class Kernel:
         outer = not self._busy  # the guard of `_guard`, inlined: this runs for every order
         self._busy = True
         try:
-            denial = self.risk.check(command.order, command.account_id)
-            return self.execution.submit(command, None if denial is None else str(denial))
+            order = command.order
+            prefer = None
+            if order.side is OrderSide.SELL:  # from an account that holds the shares
+
+                def prefer(account: AccountId) -> bool:
+                    held = self._portfolio.position_qty(
+                        order.instrument_id, order.strategy_id, account
+                    )
+                    return held >= order.quantity.as_decimal()
+
+            try:
+                client = self.execution.route(command, prefer)
+            except NoRouteError as exc:
+                return self.execution.submit(command, f"routing: {exc}")
+            # the routed account's limits, position and cash
+            account = command.account_id if client is None else client.account_id
+            denial = self.risk.check(order, account)
+            return self.execution.submit(command, None if denial is None else str(denial), client)
         finally:
             if outer:
                 self._busy = False

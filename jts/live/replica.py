@@ -26,11 +26,12 @@ from jts.core.errors import JtsError
 from jts.domain.commands import CancelOrder, ModifyOrder, SubmitOrder, TradingCommand
 from jts.domain.enums import OrderStatus
 from jts.domain.events_order import OrderEvent, OrderInitialized
-from jts.domain.identifiers import StrategyId
+from jts.domain.identifiers import AccountId, StrategyId
 from jts.domain.orders import Order
 from jts.kernel.execution.engine import ExecutionEngine
 from jts.kernel.kernel import Kernel
 from jts.kernel.risk.limits import RiskLimits
+from jts.ports.execution import ExecutionClient
 
 __all__ = ["REPLICA_LIMITS", "ReplicaExecutionEngine"]
 
@@ -70,7 +71,17 @@ class ReplicaExecutionEngine(ExecutionEngine):
         return replica
 
     # ---- commands: sent, never applied locally ----------------------------------------------
-    def submit(self, command: SubmitOrder, denial_reason: str | None = None) -> Order:
+    def route(
+        self, command: SubmitOrder, prefer: Callable[[AccountId], bool] | None = None
+    ) -> ExecutionClient | None:
+        return None  # the execution role routes, where the accounts are
+
+    def submit(
+        self,
+        command: SubmitOrder,
+        denial_reason: str | None = None,
+        client: ExecutionClient | None = None,
+    ) -> Order:
         if denial_reason is not None:
             return super().submit(command, denial_reason)  # recorded here, sent nowhere
         init = command.order

@@ -62,7 +62,14 @@ from jts.domain.accounts import Account
 from jts.domain.enums import OrderSide, PositionSide
 from jts.domain.events_account import AccountState
 from jts.domain.events_order import OrderEvent, OrderFilled
-from jts.domain.identifiers import ClientOrderId, InstrumentId, PositionId, StrategyId, TradeId
+from jts.domain.identifiers import (
+    AccountId,
+    ClientOrderId,
+    InstrumentId,
+    PositionId,
+    StrategyId,
+    TradeId,
+)
 from jts.domain.messages import Message
 from jts.domain.orders import Order
 from jts.domain.positions import Position
@@ -86,7 +93,7 @@ ORDER_EVENTS: Final = "events.order.**"
 #: rows of one kind per unit of work in `SnapshotRecorder.flush_in_slices` (~1 ms on SQLite)
 SLICE: Final = 4
 
-_Slot = tuple[InstrumentId, StrategyId]
+_Slot = tuple[InstrumentId, StrategyId, AccountId | None]
 Log = Any  # a structlog-style logger: .info(event, **kv), .warning(...), .error(...)
 
 
@@ -213,7 +220,7 @@ class SnapshotRecorder:
         self._orders[event.client_order_id] = seq
         if isinstance(event, OrderFilled):
             self._fills.append(event)
-            self._slots[(event.instrument_id, event.strategy_id)] = seq
+            self._slots[(event.instrument_id, event.strategy_id, event.account_id)] = seq
             self._accounts_dirty = seq
 
     def catch_up(self, recovered: RecoveredJournal) -> None:
@@ -222,7 +229,7 @@ class SnapshotRecorder:
         the rest. Done at start-up, before trading, so the first flush while trading stays
         small; if the database fails now, the next flush retries."""
         for fill in recovered.fills:
-            self._slots[(fill.instrument_id, fill.strategy_id)] = self._note_seq()
+            self._slots[(fill.instrument_id, fill.strategy_id, fill.account_id)] = self._note_seq()
         try:
             stored = self._storage.orders.event_counts()
             behind = [o for o in recovered.orders if stored.get(o.client_order_id) != o.event_count]
@@ -398,8 +405,15 @@ class SnapshotRecorder:
                 continue  # an event for an order the node does not know (kept by the OMS)
             batch.order_snapshots.append(Order.rebuild(order.events) if copy else order)
         portfolio = self._kernel.portfolio
-        for instrument_id, strategy_id in batch.slots:
-            position = portfolio.position(instrument_id, strategy_id)
+        for instrument_id, strategy_id, account_id in batch.slots:
+            position = next(
+                (
+                    p
+                    for p in portfolio.positions_of(instrument_id, strategy_id)
+                    if p.account_id == account_id
+                ),
+                None,
+            )
             if position is None or not position.trade_ids:
                 continue
             if copy:  # the repository reads only what `PositionValues` holds

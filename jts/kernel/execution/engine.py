@@ -120,8 +120,26 @@ class ExecutionEngine:
         return self._clock.timestamp_ns()
 
     # ---- commands ---------------------------------------------------------------------------
-    def submit(self, command: SubmitOrder, denial_reason: str | None = None) -> Order:
-        """Create the order, journal it, and either deny it or send it to its venue."""
+    def route(
+        self, command: SubmitOrder, prefer: Callable[[AccountId], bool] | None = None
+    ) -> ExecutionClient | None:
+        """The client ``command`` goes to (see `OrderRouter.route`); raises `NoRouteError`.
+        None: this engine does not route (a split node's strategy role leaves it to the
+        execution role)."""
+        order = command.order
+        return self.router.route(
+            order.instrument_id, order.strategy_id, command.account_id or order.account_id, prefer
+        )
+
+    def submit(
+        self,
+        command: SubmitOrder,
+        denial_reason: str | None = None,
+        client: ExecutionClient | None = None,
+    ) -> Order:
+        """Create the order, journal it, and either deny it or send it to its venue: to
+        ``client`` when the caller routed it already (the kernel does, so that the risk check
+        sees the account the order goes to), else where the router says."""
         # `_record` and `_notify` are spelled out here and in `handle_event`: these two run
         # for every order and every venue event
         init = command.order
@@ -132,7 +150,7 @@ class ExecutionEngine:
         cache.add_order(order)
         journal = self._journal
         listeners = self._listeners
-        if denial_reason is None:
+        if denial_reason is None and client is None:
             try:
                 client = self.router.route(
                     init.instrument_id, init.strategy_id, command.account_id or init.account_id
@@ -140,7 +158,8 @@ class ExecutionEngine:
             except NoRouteError as exc:
                 denial_reason = f"routing: {exc}"
         now = self._clock.timestamp_ns()
-        if denial_reason is not None:
+        if denial_reason is not None or client is None:
+            denial_reason = denial_reason or "routing: no execution client"
             if journal is not None:
                 journal.append(init, order_seq=1)
             for listener in listeners:

@@ -3,11 +3,13 @@
 Routes are looked up most specific first: (strategy, instrument), then strategy, then
 instrument, then the venue's default client. When several clients can serve a route, the one
 with the most remaining capacity (as the client reports it) wins; ties keep registration order.
+A caller may narrow the choice with ``prefer`` (the kernel prefers, for a sell, the accounts
+that hold the shares); when no candidate is preferred, all of them stay in the running.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from jts.domain.identifiers import AccountId, InstrumentId, StrategyId, Venue
@@ -58,6 +60,7 @@ class OrderRouter:
         instrument_id: InstrumentId,
         strategy_id: StrategyId,
         account_id: AccountId | None = None,
+        prefer: Callable[[AccountId], bool] | None = None,
     ) -> ExecutionClient:
         if account_id is not None:
             client = self._clients.get(account_id)
@@ -71,16 +74,18 @@ class OrderRouter:
         ):
             accounts = self._routes.get(key)
             if accounts:
-                return self._best(accounts)
+                return self._best(accounts, prefer)
         venue = self._venues.get(instrument_id)
         if venue is None:
             venue = self._venues[instrument_id] = instrument_id.venue
         accounts = self._by_venue.get(venue)
         if not accounts:
             raise NoRouteError(f"no execution client for venue {venue}")
-        return self._best(accounts)
+        return self._best(accounts, prefer)
 
-    def _best(self, accounts: Sequence[AccountId]) -> ExecutionClient:
+    def _best(
+        self, accounts: Sequence[AccountId], prefer: Callable[[AccountId], bool] | None
+    ) -> ExecutionClient:
         if len(accounts) == 1:
             only = self._clients.get(accounts[0])
             if only is not None:
@@ -90,6 +95,10 @@ class OrderRouter:
             raise NoRouteError(f"none of the accounts {list(accounts)} has a client")
         if len(candidates) == 1:
             return candidates[0]
+        if prefer is not None:
+            preferred = [c for c in candidates if prefer(c.account_id)]
+            if preferred:
+                candidates = preferred
         best = candidates[0]
         best_capacity = -1.0
         for client in candidates:

@@ -1,6 +1,8 @@
 """The portfolio: every position and account of the node, exact, updated from fills.
 
-Positions are netting positions per (instrument, strategy). Accounts hold cash per currency,
+Positions are netting positions per (instrument, strategy, account): shares bought in one
+account can only be sold from that account, so a strategy routed to two accounts holds two
+positions, and `position_qty` without an account is their sum. Accounts hold cash per currency,
 settled and unsettled: a fill's cash settles on the date the `SettlementPolicy` names (T+2
 business days for KRX equities, immediately for crypto) and `settle(date)` moves it.
 Marking to market uses the cache's last prices; nothing here reads a clock or does I/O.
@@ -29,6 +31,7 @@ SettlementPolicy = Callable[[Instrument, int], dt.date | None]
 
 
 _ZERO = Decimal(0)
+_Slot = tuple[InstrumentId, StrategyId, AccountId | None]
 
 
 def immediate_settlement(instrument: Instrument, ts_ns: int) -> dt.date | None:
@@ -52,7 +55,9 @@ class Portfolio:
         self._default_account: AccountId | None = None
         self._positions: dict[PositionId, Position] = {}
         self._by_instrument: dict[InstrumentId, list[Position]] = {}
-        self._by_slot: dict[tuple[InstrumentId, StrategyId], Position] = {}
+        self._by_slot: dict[_Slot, Position] = {}
+        #: (instrument, strategy) -> its positions in every account
+        self._by_pair: dict[tuple[InstrumentId, StrategyId], list[Position]] = {}
         self.overdrafts = 0
 
     # ---- accounts -----------------------------------------------------------------------------
@@ -73,19 +78,59 @@ class Portfolio:
             account.settle(as_of)
 
     # ---- positions ----------------------------------------------------------------------------
-    def position(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> Position | None:
-        return self._by_slot.get((instrument_id, strategy_id))
+    def position(
+        self,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        account_id: AccountId | None = None,
+    ) -> Position | None:
+        """The strategy's position in the instrument held in ``account_id``; without one, the
+        position in the default account, else the first one opened (`positions_of` has all)."""
+        if account_id is not None:
+            return self._by_slot.get((instrument_id, strategy_id, account_id))
+        held = self._by_pair.get((instrument_id, strategy_id))
+        if not held:
+            return None
+        for position in held:
+            if position.account_id == self._default_account:
+                return position
+        return held[0]
+
+    def positions_of(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> list[Position]:
+        """The strategy's positions in the instrument, one per account."""
+        return list(self._by_pair.get((instrument_id, strategy_id), ()))
 
     def positions(self, *, open_only: bool = True) -> list[Position]:
         return [p for p in self._positions.values() if p.is_open or not open_only]
 
-    def position_qty(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> Decimal:
-        position = self._by_slot.get((instrument_id, strategy_id))
-        return _ZERO if position is None else position.signed_qty
+    def position_qty(
+        self,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        account_id: AccountId | None = None,
+    ) -> Decimal:
+        """Signed quantity in ``account_id``, or in all accounts together without one."""
+        if account_id is not None:
+            position = self._by_slot.get((instrument_id, strategy_id, account_id))
+            return _ZERO if position is None else position.signed_qty
+        held = self._by_pair.get((instrument_id, strategy_id))
+        if not held:
+            return _ZERO
+        if len(held) == 1:
+            return held[0].signed_qty
+        return sum((p.signed_qty for p in held), _ZERO)
 
-    def net_qty(self, instrument_id: InstrumentId) -> Decimal:
-        """All strategies together: what the venue's books should show."""
-        return sum((p.signed_qty for p in self._by_instrument.get(instrument_id, ())), Decimal(0))
+    def net_qty(self, instrument_id: InstrumentId, account_id: AccountId | None = None) -> Decimal:
+        """All strategies together (in one account, or in all): what the venue's books should
+        show."""
+        return sum(
+            (
+                p.signed_qty
+                for p in self._by_instrument.get(instrument_id, ())
+                if account_id is None or p.account_id == account_id
+            ),
+            _ZERO,
+        )
 
     def apply_fill(
         self, fill: OrderFilled, *, kinds: Container[type[PositionEvent]] | None = None
@@ -93,7 +138,8 @@ class Portfolio:
         """Book a fill on its position and its account; returns the position events (of
         ``kinds`` only, when given: see `Position.apply`)."""
         instrument = self._cache.instrument(fill.instrument_id)
-        position = self._by_slot.get((fill.instrument_id, fill.strategy_id))
+        slot = (fill.instrument_id, fill.strategy_id, fill.account_id)
+        position = self._by_slot.get(slot)
         if position is None:
             position = Position(
                 fill.instrument_id,
@@ -104,7 +150,8 @@ class Portfolio:
             )
             self._positions[position.position_id] = position
             self._by_instrument.setdefault(fill.instrument_id, []).append(position)
-            self._by_slot[fill.instrument_id, fill.strategy_id] = position
+            self._by_slot[slot] = position
+            self._by_pair.setdefault(slot[:2], []).append(position)
         events = position.apply(fill, kinds=kinds)
         key = fill.account_id or self._default_account
         account = None if key is None else self._accounts.get(key)

@@ -77,7 +77,12 @@ class _Plan:
 class PortfolioView(Protocol):
     """What the risk engine reads from the portfolio; the kernel's `Portfolio` provides it."""
 
-    def position_qty(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> Decimal: ...
+    def position_qty(
+        self,
+        instrument_id: InstrumentId,
+        strategy_id: StrategyId,
+        account_id: AccountId | None = None,
+    ) -> Decimal: ...
 
     def position_values(self, account_id: AccountId | None) -> list[tuple[str, Decimal]]: ...
 
@@ -252,7 +257,12 @@ class RiskEngine:
         pending = _ZERO
         strategy_id = order.strategy_id
         for other in self._cache.iter_open_orders():
-            if other.instrument_id == instrument_id and other.strategy_id == strategy_id:
+            if (
+                other.instrument_id == instrument_id
+                and other.strategy_id == strategy_id
+                # an order not yet sent (no account) may go to this one: counted
+                and (account is None or other.account_id is None or other.account_id == account)
+            ):
                 leaves = other.leaves_qty.as_decimal()
                 pending += leaves if other.side is OrderSide.BUY else -leaves
         date = self._day
@@ -276,7 +286,8 @@ class RiskEngine:
                 date,
                 self._cache.last_price(instrument_id),
                 base,
-                self._portfolio.position_qty(instrument_id, strategy_id),
+                # the account's: shares held in another account cannot be sold from this one
+                self._portfolio.position_qty(instrument_id, strategy_id, account),
                 self._cache.open_order_count() if full or plan.open_orders else 0,
                 pending,
                 # marking every position costs; only exposure limits need it

@@ -60,6 +60,8 @@ def test_ids_behave_like_strings_and_pickle() -> None:
     assert repr(oid) == "ClientOrderId('O-1')"
     pid = netting_position_id(InstrumentId("005930.KRX"), StrategyId("SMA-1"))
     assert pid == "005930.KRX-SMA-1"
+    held = netting_position_id(InstrumentId("005930.KRX"), StrategyId("SMA-1"), AccountId("KIS-1"))
+    assert held == "005930.KRX-SMA-1-KIS-1"
 
 
 def test_client_order_ids_sortable_and_unique_in_process() -> None:

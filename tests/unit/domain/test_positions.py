@@ -34,7 +34,8 @@ def new_position() -> Position:
 def test_new_position_is_flat_and_neither_open_nor_closed() -> None:
     position = new_position()
     assert position.side is PositionSide.FLAT
-    assert position.position_id == PositionId("005930.KRX-SMACross-001")
+    # the account is part of the id: the same strategy may hold the instrument in two accounts
+    assert position.position_id == PositionId("005930.KRX-SMACross-001-KIS-12345678-01")
     assert not position.is_open
     assert not position.is_closed
     assert position.avg_px_open is None

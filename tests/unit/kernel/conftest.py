@@ -41,8 +41,9 @@ BAR_TYPE = BarType.parse("005930.KRX-1-MINUTE-LAST-EXTERNAL")
 class ScriptedVenue:
     """Accepts every order at once; fills only when the test says so."""
 
-    def __init__(self, clock: SimulatedClock) -> None:
+    def __init__(self, clock: SimulatedClock, account_id: AccountId = ACCOUNT) -> None:
         self._clock = clock
+        self._account_id = account_id
         self._sink: ExecutionEventSink | None = None
         self.submitted: list[SubmitOrder] = []
         self.modified: list[ModifyOrder] = []
@@ -56,7 +57,7 @@ class ScriptedVenue:
 
     @property
     def account_id(self) -> AccountId:
-        return ACCOUNT
+        return self._account_id
 
     def bind(self, sink: ExecutionEventSink) -> None:
         self._sink = sink
@@ -77,7 +78,7 @@ class ScriptedVenue:
             "strategy_id": order.strategy_id,
             "instrument_id": order.instrument_id,
             "client_order_id": order.client_order_id,
-            "account_id": ACCOUNT,
+            "account_id": self.account_id,
             "ts_event": now,
             "ts_init": now,
         }

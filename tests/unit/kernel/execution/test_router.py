@@ -20,14 +20,9 @@ class Account(ScriptedVenue):
     """A client with an account id of its own and a capacity the test sets."""
 
     def __init__(self, name: str, capacity: float | None = None, venue: str = "KRX") -> None:
-        super().__init__(SimulatedClock())
-        self._name = AccountId(f"SIM-{name}")
+        super().__init__(SimulatedClock(), AccountId(f"SIM-{name}"))
         self._venue_name = Venue(venue)
         self.capacity = capacity
-
-    @property
-    def account_id(self) -> AccountId:
-        return self._name
 
     @property
     def venue(self) -> Venue:
@@ -103,3 +98,15 @@ def test_a_route_whose_accounts_have_no_client_is_an_error(router: OrderRouter) 
     router.add_route([AccountId("SIM-GONE")], strategy_id=ALPHA)
     with pytest.raises(NoRouteError, match="SIM-GONE"):
         router.route(SAMSUNG, ALPHA)
+
+
+def test_a_preferred_account_wins_over_headroom_unless_none_is_preferred(
+    router: OrderRouter,
+) -> None:
+    holder, idle = Measured("holder", 0.1), Measured("idle", 0.9)
+    router.add_client(holder)
+    router.add_client(idle)
+    router.add_route([holder.account_id, idle.account_id], strategy_id=ALPHA)
+    assert router.route(SAMSUNG, ALPHA, prefer=lambda a: a == holder.account_id) is holder
+    assert router.route(SAMSUNG, ALPHA, prefer=lambda a: False) is idle
+    assert router.route(SAMSUNG, ALPHA) is idle

@@ -61,7 +61,11 @@ def _full_check(engine: RiskEngine, cache: Cache, portfolio: Portfolio, order: O
     limits = engine.limits_for(order.strategy_id, ACCOUNT)
     pending = Decimal(0)
     for other in cache.open_orders():
-        if other.instrument_id == order.instrument_id and other.strategy_id == order.strategy_id:
+        if (
+            other.instrument_id == order.instrument_id
+            and other.strategy_id == order.strategy_id
+            and other.account_id in (None, ACCOUNT)
+        ):
             leaves = other.leaves_qty.as_decimal()
             pending += leaves if other.side is OrderSide.BUY else -leaves
     base = (
@@ -74,7 +78,7 @@ def _full_check(engine: RiskEngine, cache: Cache, portfolio: Portfolio, order: O
         trading_date=kst_date(now),
         last_price=cache.last_price(order.instrument_id),
         base_price=base,
-        position_qty=portfolio.position_qty(order.instrument_id, order.strategy_id),
+        position_qty=portfolio.position_qty(order.instrument_id, order.strategy_id, ACCOUNT),
         open_orders=len(cache.open_orders()),
         pending_qty=pending,
         position_values=portfolio.position_values(ACCOUNT),
