@@ -72,9 +72,11 @@ def positions(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
-    """Positions of the running node, per instrument and strategy."""
+    """Positions of the running node, per instrument, strategy and account."""
     rows = _call(ctx, "GET", "/positions")
-    columns = ["instrument_id", "strategy_id", "quantity", "avg_px_open", "realized_pnl"]
+    columns = [
+        "instrument_id", "strategy_id", "account_id", "quantity", "avg_px_open", "realized_pnl",
+    ]  # fmt: skip
     _print_rows(rows, columns, as_json)
 
 

@@ -171,31 +171,58 @@ class NodeConfig(ComponentConfig):
     role: Annotated[NodeRole, BeforeValidator(lower_text)] = "all"
 
 
+def _kis_account(value: str) -> str:
+    text = value.strip()
+    if not text:
+        return ""
+    match = _KIS_ACCOUNT_RE.fullmatch(text)
+    if match is None:
+        raise ValueError(
+            "KIS account must be 8 digits, a dash and the 2-digit product code "
+            f"(e.g. 12345678-01), got {text!r}"
+        )
+    return f"{match.group(1)}-{match.group(2)}"
+
+
+class KisAccountConfig(ComponentConfig):
+    """One more KIS account the node trades, with the app key KIS issued for it (``[[brokers.
+    kis.accounts]]``): orders are routed between the accounts (``[routing]``)."""
+
+    app_key: SecretStr
+    app_secret: SecretStr
+    account: Annotated[str, BeforeValidator(_kis_account)]
+
+    @model_validator(mode="after")
+    def _complete(self) -> KisAccountConfig:
+        empty = [
+            name
+            for name, value in (
+                ("app_key", self.app_key.get_secret_value()),
+                ("app_secret", self.app_secret.get_secret_value()),
+                ("account", self.account),
+            )
+            if not value
+        ]
+        if empty:
+            raise ValueError(f"an extra KIS account needs {', '.join(empty)}")
+        return self
+
+
 class KisConfig(ComponentConfig):
     """Korea Investment & Securities Open API credentials.
 
     Paper and real trading use different app keys and accounts at KIS, so ``env`` says which
     kind these credentials are. Everything is empty by default: JTS runs without a broker.
+    ``accounts`` adds accounts beyond the first, each with its own app key.
     """
 
     app_key: SecretStr = SecretStr("")
     app_secret: SecretStr = SecretStr("")
-    account: str = Field(default="", description="8-digit CANO + 2-digit product code: 12345678-01")
+    account: Annotated[str, BeforeValidator(_kis_account)] = Field(
+        default="", description="8-digit CANO + 2-digit product code: 12345678-01"
+    )
     env: Annotated[KisEnv, BeforeValidator(lower_text)] = "paper"
-
-    @field_validator("account")
-    @classmethod
-    def _check_account(cls, value: str) -> str:
-        text = value.strip()
-        if not text:
-            return ""
-        match = _KIS_ACCOUNT_RE.fullmatch(text)
-        if match is None:
-            raise ValueError(
-                "KIS account must be 8 digits, a dash and the 2-digit product code "
-                f"(e.g. 12345678-01), got {text!r}"
-            )
-        return f"{match.group(1)}-{match.group(2)}"
+    accounts: tuple[KisAccountConfig, ...] = ()
 
     @model_validator(mode="after")
     def _check_pair(self) -> KisConfig:
@@ -204,6 +231,12 @@ class KisConfig(ComponentConfig):
         if has_key != has_secret:
             missing = "app_secret" if has_key else "app_key"
             raise ValueError(f"app_key and app_secret go together; {missing} is empty")
+        if self.accounts and not self.is_configured:
+            raise ValueError("extra accounts need the first one: app_key, app_secret, account")
+        names = [self.account, *(extra.account for extra in self.accounts)]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"an account is configured twice: {', '.join(twice)}")
         return self
 
     @property

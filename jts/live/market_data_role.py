@@ -24,7 +24,7 @@ from jts.live.buses import build_bus
 from jts.live.messages import DataSubscribed, DataSubscription
 from jts.live.node import NodeOptions
 from jts.live.topics import MARKET_DATA_SUBSCRIBE
-from jts.live.venue import VenueTarget, client_config, shared_target
+from jts.live.venue import VenueTarget, client_config, shared_redis, shared_target
 from jts.monitoring.logging import get_logger
 from jts.ports.market_data import MarketData
 
@@ -68,7 +68,10 @@ class MarketDataNode:
         app = target.data_app or target.app
         token_dir = self.settings.data_dir / "kis-tokens"
         self.kis = KisNode(
-            client_config(target, token_dir), [app], [], transport=opts.kis_transport
+            client_config(target, token_dir, redis_url=shared_redis(self.settings, "market-data")),
+            [app],
+            [],
+            transport=opts.kis_transport,
         )
         await self.kis.start()
         self.feed = feed = self.kis.data_client()

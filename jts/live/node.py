@@ -54,7 +54,7 @@ from jts.core.clock import LiveClock
 from jts.core.errors import ConfigError
 from jts.core.time import kst_date
 from jts.domain.events_order import OrderFilled
-from jts.domain.identifiers import InstrumentId
+from jts.domain.identifiers import AccountId, InstrumentId
 from jts.domain.market_data import BarType
 from jts.domain.values import KRW, Money, Price
 from jts.kernel.execution.algorithms.persistence import AuditParentStore
@@ -82,6 +82,7 @@ from jts.live.venue import (
     client_config,
     embedded_simulator_config,
     external_simulator_config,
+    shared_redis,
     shared_target,
     target_from_settings,
     target_from_simulator,
@@ -178,7 +179,8 @@ class LiveNode:
         self.storage: Storage | None = None
         self.simulator: KisSimulator | None = None
         self.kis: KisNode | None = None
-        self.execution: KisExecutionClient | None = None
+        #: one client per account, the default account's first
+        self.executions: list[KisExecutionClient] = []
         self.kernel: LiveKernel | None = None
         self.control: ControlEndpoint | None = None
         self.activity = ActivityLog(self.log)
@@ -192,6 +194,11 @@ class LiveNode:
         self.base_prices: BasePriceKeeper | None = None
         self.connections: ConnectionWatch | None = None
         self.settlement: KrxSettlement | None = None
+
+    @property
+    def execution(self) -> KisExecutionClient | None:
+        """The default (first) account's client."""
+        return self.executions[0] if self.executions else None
 
     # ---- start --------------------------------------------------------------------------------
     async def _venue(self) -> VenueTarget:
@@ -225,9 +232,9 @@ class LiveNode:
         self.log.info("venue", venue=target.description)
         token_dir = settings.data_dir / "kis-tokens"
         self.kis = KisNode(
-            client_config(target, token_dir),
-            [target.app],
-            [target.account],
+            client_config(target, token_dir, redis_url=shared_redis(settings, self.options.role)),
+            target.apps,
+            list(target.accounts),
             transport=self.options.kis_transport,
         )
         await self.kis.start()
@@ -238,7 +245,8 @@ class LiveNode:
             trader_id=str(settings.node.trader_id),
             journal=self.storage.journal,
             publish=self.bus.publish,
-            risk_limits=settings.risk.limits(str(target.account.account_id)),
+            risk_limits=settings.risk.limits(),
+            account_limits=settings.risk.account_limits(),  # for the account routed to
             strategy_limits=settings.risk.strategy_limits(),
             # the execution role hears its prices from the bus: publishing them back would echo
             publish_market_data=self.options.role == "all",
@@ -268,10 +276,12 @@ class LiveNode:
         kernel.add_instruments(self.storage.instruments.list_all())
         self.base_prices = self._base_price_keeper(kernel)
         self.base_prices.attach(self.bus)
-        self.execution = self.kis.execution_client(target.account)
-        kernel.add_execution_client(self.execution)
+        self.executions = [self.kis.execution_client(a) for a in target.accounts]
+        for client in self.executions:
+            kernel.add_execution_client(client)
         configure_routes(kernel.execution.router, settings.routing)
-        await self.execution.connect()
+        for client in self.executions:
+            await client.connect()
         await self._recover()
         await self._load_account()
         if self.options.role in ("all", "execution"):  # the roles that hold risk and books
@@ -363,33 +373,41 @@ class LiveNode:
         return list(dict.fromkeys(found))
 
     async def _load_account(self) -> None:
-        """The venue's cash, split into settled and unsettled by the node's own fills that
-        settle after today (`opening_account`)."""
-        assert self.execution is not None
+        """Each account's cash from the venue, split into settled and unsettled by the node's
+        own fills in that account that settle after today (`opening_account`)."""
         assert self.kernel is not None
         assert self.settlement is not None
         kernel = self.kernel
         policy = self.settlement
-        state = await self.execution.account_state()
-        balance = None if state is None else state.balance(KRW)
-        cash = Money.zero(KRW) if balance is None else balance.total
         fills = [e for o in kernel.cache.orders() for e in o.events if isinstance(e, OrderFilled)]
 
         def settles_on(fill: OrderFilled) -> dt.date | None:
             return policy(kernel.cache.instrument(fill.instrument_id), fill.ts_event)
 
         today = kst_date(kernel.clock.timestamp_ns())
-        account = opening_account(self.execution.account_id, cash, fills, settles_on, today)
-        kernel.add_account(account, default=True)
-        books = account.balance(KRW)
-        self.log.info(
-            "account",
-            account=str(self.execution.account_id),
-            cash=None if balance is None else str(balance.total),
-            settled=str(books.settled),
-            unsettled=str(books.unsettled),
-            venue_unsettled=None if balance is None else str(balance.unsettled),
-        )
+        for n, client in enumerate(self.executions):
+            state = await client.account_state()
+            balance = None if state is None else state.balance(KRW)
+            cash = Money.zero(KRW) if balance is None else balance.total
+            mine = [f for f in fills if self._in_account(f.account_id, n)]
+            account = opening_account(client.account_id, cash, mine, settles_on, today)
+            kernel.add_account(account, default=n == 0)
+            books = account.balance(KRW)
+            self.log.info(
+                "account",
+                account=str(client.account_id),
+                cash=None if balance is None else str(balance.total),
+                settled=str(books.settled),
+                unsettled=str(books.unsettled),
+                venue_unsettled=None if balance is None else str(balance.unsettled),
+            )
+
+    def _in_account(self, account_id: AccountId | None, n: int) -> bool:
+        """Whether something booked under ``account_id`` belongs to the ``n``-th client's
+        account; what names no account belongs to the default (first) one."""
+        if account_id is None:
+            return n == 0
+        return account_id == self.executions[n].account_id
 
     async def _settle_loop(self) -> None:
         """At each KST midnight, cash due that day becomes settled."""
@@ -403,7 +421,6 @@ class LiveNode:
         """Journal -> orders and positions, then the venue's reports close the gap."""
         assert self.storage is not None
         assert self.kernel is not None
-        assert self.execution is not None
         kernel = self.kernel
         recovered = reconciliation.rebuild_orders(self.storage.journal)
         stats = self.recovery
@@ -419,26 +436,35 @@ class LiveNode:
         # the adapter must follow the orders still working at the venue (their notices, a
         # cancel at stop); `recover` books what KIS did since the reconciliation's inquiry
         working = [o for o in kernel.cache.orders() if not o.is_closed]
-        adopted = self.execution.adopt(working)
-        if adopted:
-            await self.execution.recover()
+        adopted = 0
+        for n, client in enumerate(self.executions):
+            count = client.adopt([o for o in working if self._in_account(o.account_id, n)])
+            if count:
+                await client.recover()
+            adopted += count
         self.log.info("orders_adopted", count=adopted)
 
-    async def reconcile(self, *, startup: bool = False) -> reconciliation.ReconciliationPlan:
-        """Compare the node's orders and positions with the venue's reports and apply the
-        difference (callable at any time; the node runs it at start). At ``startup`` orders
-        the venue never got (the previous process died before sending) are closed too."""
+    async def reconcile(self, *, startup: bool = False) -> list[reconciliation.ReconciliationPlan]:
+        """Compare the node's orders and positions with the venue's reports, account by
+        account, and apply the difference (callable at any time; the node runs it at start).
+        At ``startup`` orders the venue never got (the previous process died before sending)
+        are closed too. Returns each account's plan, the default account's first."""
         assert self.kernel is not None
-        assert self.execution is not None
+        self.recovery.open_orders = sum(not o.is_closed for o in self.kernel.cache.orders())
+        return [await self._reconcile_account(n, startup) for n in range(len(self.executions))]
+
+    async def _reconcile_account(self, n: int, startup: bool) -> reconciliation.ReconciliationPlan:
+        assert self.kernel is not None
         kernel = self.kernel
-        client = self.execution
-        open_orders = [o for o in kernel.cache.orders() if not o.is_closed]
-        self.recovery.open_orders = len(open_orders)
+        client = self.executions[n]
+        # closed orders too: their venue orders are spoken for
+        orders = [o for o in kernel.cache.orders() if self._in_account(o.account_id, n)]
+        open_orders = [o for o in orders if not o.is_closed]
         statuses = await client.order_status_reports(open_only=False)
         fills = await client.fill_reports()
         now = time.time_ns()
         plan = reconciliation.plan(
-            kernel.cache.orders(),  # closed ones too: their venue orders are spoken for
+            orders,
             statuses,
             fills,
             now=now,
@@ -454,6 +480,7 @@ class LiveNode:
         for report in plan.external:
             self.log.warning(
                 "external_order",
+                account=str(client.account_id),
                 venue_order_id=str(report.venue_order_id),
                 instrument=str(report.instrument_id),
                 side=report.order_side.value,
@@ -463,11 +490,14 @@ class LiveNode:
         positions = await client.position_reports()
         node_qty: dict[InstrumentId, Decimal] = defaultdict(Decimal)
         for position in kernel.portfolio.positions(open_only=False):
-            node_qty[position.instrument_id] += position.signed_qty
+            if self._in_account(position.account_id, n):
+                node_qty[position.instrument_id] += position.signed_qty
         differences = reconciliation.position_differences(node_qty, positions)
         self.recovery.position_differences += len(differences)
         for difference in differences:
-            self.log.error("position_difference", detail=str(difference))
+            self.log.error(
+                "position_difference", account=str(client.account_id), detail=str(difference)
+            )
         for found in reconciliation.difference_events(
             plan,
             differences,
@@ -478,6 +508,7 @@ class LiveNode:
             self.bus.publish(RECONCILIATION_EVENTS, found)  # the alerts hear it
         self.log.info(
             "reconciled",
+            account=str(client.account_id),
             orders=len(open_orders),
             events=len(plan.events),
             fills=plan.fills,
@@ -502,6 +533,7 @@ class LiveNode:
                 {
                     "instrument_id": str(p.instrument_id),
                     "strategy_id": str(p.strategy_id),
+                    "account_id": None if p.account_id is None else str(p.account_id),
                     "quantity": str(p.signed_qty),
                     "avg_px_open": None if p.avg_px_open is None else str(p.avg_px_open),
                     "realized_pnl": str(p.realized_pnl),
@@ -585,8 +617,8 @@ class LiveNode:
                 self.recorder.close()  # a background flush still running is waited for
             except Exception as exc:
                 self.log.error("recorder_close_failed", error=str(exc))
-        if self.execution is not None:
-            await self.execution.disconnect()
+        for client in self.executions:
+            await client.disconnect()
         if self.kis is not None:
             await self.kis.close()
         if self.simulator is not None:
@@ -602,9 +634,10 @@ class LiveNode:
         """Wait (bounded) for in-flight commands and for open orders to close."""
         assert self.kernel is not None
         deadline = asyncio.get_running_loop().time() + grace_s
-        if self.execution is not None:
+        if self.executions:
+            drains = asyncio.gather(*(client.drain() for client in self.executions))
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.execution.drain(), grace_s)
+                await asyncio.wait_for(drains, grace_s)
         while any(o.is_inflight for o in self.kernel.cache.orders()):
             if asyncio.get_running_loop().time() > deadline:
                 self.log.warning("orders_still_in_flight_at_stop")

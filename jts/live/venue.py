@@ -69,6 +69,18 @@ class VenueTarget:
     #: A second app key for the market-data role of a split node: KIS allows one WebSocket
     #: session per app key, and the execution role's session carries the account's notices.
     data_app: KisAppKey | None = None
+    #: More accounts the node trades besides ``account`` (the first, the default one), each
+    #: with the app key that owns it; the router spreads orders over all of them.
+    more_accounts: tuple[KisAccount, ...] = ()
+
+    @property
+    def accounts(self) -> tuple[KisAccount, ...]:
+        return (self.account, *self.more_accounts)
+
+    @property
+    def apps(self) -> list[KisAppKey]:
+        """Every app key the accounts use, once each, the first account's first."""
+        return list(dict.fromkeys(account.app for account in self.accounts))
 
 
 def embedded_simulator_config(data_dir: Path, *, tick_interval_s: float) -> SimulatorConfig:
@@ -104,24 +116,38 @@ def embedded_simulator_config(data_dir: Path, *, tick_interval_s: float) -> Simu
 def target_from_simulator(
     config: SimulatorConfig, rest_port: int, ws_port: int, *, where: str
 ) -> VenueTarget:
-    """The adapter's view of a simulator: its first app key and first account."""
+    """The adapter's view of a simulator: every account it keeps, each with the app key that
+    names it, else one of the app keys that name no account (in turn: KIS gives every account
+    an app key of its own). An app key no account uses becomes the market-data role's."""
     config = config.with_defaults()
-    sim_app = config.apps[0]
-    sim_account = config.accounts[0]
-    app = KisAppKey(sim_app.app_key, sim_app.app_secret, name="sim")
-    account = KisAccount(sim_account.cano, app, sim_account.product, sim_account.hts_id)
+    open_apps = [app for app in config.apps if not app.accounts] or [config.apps[0]]
+    chosen: list[KisAccount] = []
+    keys: dict[str, KisAppKey] = {}  # one per app key, named in the order first used
+    for n, sim_account in enumerate(config.accounts):
+        named = [app for app in config.apps if sim_account.key in app.accounts]
+        sim_app = named[0] if named else open_apps[n % len(open_apps)]
+        app = keys.get(sim_app.app_key)
+        if app is None:
+            name = f"sim-{len(keys) + 1}" if keys else "sim"
+            app = keys[sim_app.app_key] = KisAppKey(sim_app.app_key, sim_app.app_secret, name=name)
+        chosen.append(KisAccount(sim_account.cano, app, sim_account.product, sim_account.hts_id))
+    spare = [app for app in config.apps if app.app_key not in keys]
     data_app = None
-    if len(config.apps) > 1:
-        second = config.apps[1]
-        data_app = KisAppKey(second.app_key, second.app_secret, name="sim-data")
+    if spare:
+        data_app = KisAppKey(spare[0].app_key, spare[0].app_secret, name="sim-data")
+    first = chosen[0]
+    others = f" (+{len(chosen) - 1} more)" if len(chosen) > 1 else ""
     return VenueTarget(
         env=KisEnv(config.env),
         hosts=KisHosts.local(rest_port, ws_port, host=config.host),
-        app=app,
-        account=account,
+        app=first.app,
+        account=first,
         rate_per_s=config.rate_per_s,
-        description=f"KIS simulator ({where}) at 127.0.0.1:{rest_port}, account {account.cano}",
+        description=(
+            f"KIS simulator ({where}) at 127.0.0.1:{rest_port}, account {first.cano}{others}"
+        ),
         data_app=data_app,
+        more_accounts=tuple(chosen[1:]),
     )
 
 
@@ -133,14 +159,23 @@ def target_from_settings(settings: Settings) -> VenueTarget | None:
     cano, product = kis.account.split("-")
     app = KisAppKey(kis.app_key.get_secret_value(), kis.app_secret.get_secret_value(), name="kis")
     account = KisAccount(cano, app, product)
+    more: list[KisAccount] = []
+    for n, extra in enumerate(kis.accounts, start=2):
+        extra_cano, extra_product = extra.account.split("-")
+        extra_app = KisAppKey(
+            extra.app_key.get_secret_value(), extra.app_secret.get_secret_value(), name=f"kis-{n}"
+        )
+        more.append(KisAccount(extra_cano, extra_app, extra_product))
     env = KisEnv(kis.env)
+    names = ", ".join(f"{a.cano}-{a.product}" for a in (account, *more))
     return VenueTarget(
         env=env,
         hosts=None,
         app=app,
         account=account,
         rate_per_s=None,
-        description=f"KIS {env.value} servers, account {cano}-{product}",
+        description=f"KIS {env.value} servers, account{'s' if more else ''} {names}",
+        more_accounts=tuple(more),
     )
 
 
@@ -173,16 +208,37 @@ def external_simulator_config(path: Path) -> SimulatorConfig:
     return load_config(path)
 
 
-def client_config(target: VenueTarget, token_dir: Path) -> KisClientConfig:
+def shared_redis(settings: Settings, role: str) -> str | None:
+    """Where the processes of a split node share KIS tokens (and, when two roles use one app
+    key, its rate-limit bucket): the bus's Redis. None for a whole node (``role`` all) or
+    the in-process bus: one process, nothing to share."""
+    if role == "all" or settings.bus.backend != "redis":
+        return None
+    return settings.bus.redis_url
+
+
+def client_config(
+    target: VenueTarget, token_dir: Path, *, redis_url: str | None = None
+) -> KisClientConfig:
     """The adapter's config: quick reconnects and look-ups suit a local simulator and do no
-    harm against KIS, whose limits the rate limiter enforces anyway."""
+    harm against KIS, whose limits the rate limiter enforces anyway.
+
+    ``redis_url`` (a split node): tokens are cached there for every role. The rate-limit
+    bucket is shared there only when the market-data role has no app key of its own
+    (``data_app``): two roles with buckets of their own for one key could together send twice
+    what KIS allows, while a shared bucket costs the order path Redis round trips."""
     rate = target.rate_per_s
-    rate_limit = RateLimitConfig() if rate is None else RateLimitConfig(rate, max(1, rate // 2))
+    share = redis_url is not None and target.data_app is None
+    rate_limit = (
+        RateLimitConfig(shared=share)
+        if rate is None
+        else RateLimitConfig(rate, max(1, rate // 2), shared=share)
+    )
     return KisClientConfig(
         env=target.env,
         hosts=target.hosts,
         rate_limit=rate_limit,
-        tokens=TokenConfig(cache_dir=token_dir),
+        tokens=TokenConfig(cache_dir=token_dir, redis_url=redis_url),
         retry=RetryConfig(timeout_s=5, backoff_base_s=0.1, order_lookup_delay_s=0.3),
         ws=WsConfig(reconnect_base_s=0.2, reconnect_max_s=2.0, stale_after_s=10),
     )

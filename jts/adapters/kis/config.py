@@ -151,11 +151,15 @@ class RateLimitConfig:
     [S: brokers.md §1.5]. ``burst`` below the rate leaves the broker's own bucket headroom for
     network jitter (requests sent evenly can arrive bunched); ``None`` is half the rate.
     ``query_headroom`` is how many tokens a query leaves in a shared bucket for cancels and
-    orders of other processes (priorities across processes)."""
+    orders of other processes (priorities across processes). ``shared``: with a Redis
+    connection (``tokens.redis_url``) the bucket lives there, shared by every process using the
+    app key; False keeps it in the process, for an app key that no other process uses (a Redis
+    round trip then buys nothing)."""
 
     rate_per_s: int | None = None
     burst: int | None = None
     query_headroom: int = 1
+    shared: bool = True
 
     def __post_init__(self) -> None:
         if self.rate_per_s is not None:

@@ -155,7 +155,7 @@ class KisNode:
 
     def _limiter(self, app: KisAppKey) -> TokenBucket | RedisTokenBucket:
         rate, burst = self.config.rate_per_s, self.config.burst
-        if self._redis is None:
+        if self._redis is None or not self.config.rate_limit.shared:
             return TokenBucket(rate, burst)
         key = f"{self.config.tokens.key_prefix}:rate:{app_key_digest(app.app_key)}"
         return RedisTokenBucket(

@@ -48,7 +48,8 @@ def _order(kernel: Kernel, strategy: StrategyId, n: int) -> OrderInitialized:
 
 async def test_orders_follow_routes_then_headroom(start_sim, tmp_path):
     base = sim_config(apps=2, rate_limit_per_s=50)
-    second = AccountConfig(cano="5" + base.accounts[0].cano[1:7] + "9", hts_id="simuser2")
+    cano = base.accounts[0].cano  # random: the second differs in its last digit
+    second = AccountConfig(cano=cano[:7] + str((int(cano[7]) + 1) % 10), hts_id="simuser2")
     sim = await start_sim(dataclasses.replace(base, accounts=(*base.accounts, second)))
     apps = keys(sim)
     first_cfg = sim.config.accounts[0]

@@ -103,7 +103,7 @@ async def test_an_order_unknown_to_the_journal_is_alerted_by_reconciliation(
             account=account, side="02", symbol=SYMBOL, ord_dvsn="00", qty=3, price=market.lower
         )
     )
-    plan = await node.reconcile()
+    (plan,) = await node.reconcile()  # one account, one plan
     assert [r.venue_order_id for r in plan.external] == [placed.odno]
     assert [type(m) for m in seen] == [ReconciliationDifference]
 

@@ -257,3 +257,19 @@ def test_direct_construction_reads_the_environment_and_keywords_win(
 def test_dotenv_files_are_not_read(isolated: Path) -> None:
     (isolated / ".env").write_text("JTS_BUS__BACKEND=redis\n", encoding="utf-8")
     assert Settings().bus.backend == "inprocess"
+
+
+def test_more_kis_accounts_each_need_their_own_complete_key() -> None:
+    first = {"app_key": "k1", "app_secret": "s1", "account": "11111111-01"}
+    config = KisConfig(
+        **first, accounts=[{"app_key": "k2", "app_secret": "s2", "account": "2222222201"}]
+    )
+    assert [a.account for a in config.accounts] == ["22222222-01"]
+    with pytest.raises(ValidationError, match="needs app_secret"):
+        KisConfig(**first, accounts=[{"app_key": "k2", "app_secret": "", "account": "22222222-01"}])
+    with pytest.raises(ValidationError, match="configured twice: 11111111-01"):
+        KisConfig(
+            **first, accounts=[{"app_key": "k2", "app_secret": "s", "account": "11111111-01"}]
+        )
+    with pytest.raises(ValidationError, match="need the first one"):
+        KisConfig(accounts=[{"app_key": "k2", "app_secret": "s2", "account": "22222222-01"}])
