@@ -364,7 +364,9 @@ class KisWsSession:
                 header.tr_key,
             )
 
-    async def _register(self, sub: Subscription, *, subscribe: bool) -> None:
+    async def _register(
+        self, sub: Subscription, *, subscribe: bool, fresh_approval: bool = True
+    ) -> None:
         ws = self._ws
         if ws is None:
             return
@@ -395,7 +397,20 @@ class KisWsSession:
         code = body.msg_cd.strip() if body is not None else ""
         ok = _OK_SUBSCRIBE if subscribe else _OK_UNSUBSCRIBE
         if code not in ok and (body is None or body.rt_cd.strip() != "0"):
-            raise _subscription_error(code, body.msg1 if body is not None else "", sub)
+            msg1 = body.msg1 if body is not None else ""
+            if fresh_approval and _refuses_approval(code, msg1):
+                # a key another process cached (a shared store) that this server never issued,
+                # or one it forgot: never use it again, issue a new one, try once more
+                _log.warning(
+                    "KIS WebSocket %s refused the approval key (%s %s): issuing a new one",
+                    self.label,
+                    code,
+                    msg1.strip(),
+                )
+                await self._approval.invalidate(approval)
+                await self._register(sub, subscribe=subscribe, fresh_approval=False)
+                return
+            raise _subscription_error(code, msg1, sub)
         if subscribe:
             self.active.add(sub)
         else:
@@ -409,6 +424,15 @@ class KisWsSession:
 
     def _update_gauge(self) -> None:
         self._metrics.set_subscriptions(self.label, len(self.wanted))
+
+
+#: The refusal of an unknown approval key. The code is the simulator's model (brokers.md lists
+#: none for it), so the message is looked at too.
+_BAD_APPROVAL: Final = "OPSP0011"
+
+
+def _refuses_approval(code: str, msg1: str) -> bool:
+    return code == _BAD_APPROVAL or "approval" in msg1.lower()
 
 
 def _subscription_error(code: str, msg1: str, sub: Subscription) -> KisSubscriptionError:

@@ -116,6 +116,45 @@ async def test_refusals_and_the_local_cap():
         await session.stop()
 
 
+async def test_a_refused_approval_key_is_dropped_and_a_new_one_issued():
+    issued = iter(["stale-approval", "approval-2"])
+
+    async def issuer(app: KisAppKey) -> IssuedCredential:
+        return IssuedCredential(value=next(issued), expires_ns=2**62)
+
+    async with FakeKisWs(bad_approvals={"stale-approval"}) as server:
+        session = make_session(server, [])
+        session._approval = TokenManager(
+            APP, MemoryTokenStore(), issuer, kind=APPROVAL_KEY, min_issue_interval_s=0
+        )
+        await session.start()
+        await session.wait_connected(5)
+        await session.subscribe("H0STCNT0", "005930")
+        assert ("H0STCNT0", "005930") in session.active
+        keys = [m["header"]["approval_key"] for m in server.received]
+        assert keys == ["stale-approval", "approval-2"]
+        await session.subscribe("H0STCNT0", "000660")  # the new key from now on
+        assert server.received[-1]["header"]["approval_key"] == "approval-2"
+        await session.stop()
+
+
+async def test_an_approval_key_refused_twice_is_an_error():
+    async def issuer(app: KisAppKey) -> IssuedCredential:
+        return IssuedCredential(value="never-good", expires_ns=2**62)
+
+    async with FakeKisWs(bad_approvals={"never-good"}) as server:
+        session = make_session(server, [])
+        session._approval = TokenManager(
+            APP, MemoryTokenStore(), issuer, kind=APPROVAL_KEY, min_issue_interval_s=0
+        )
+        await session.start()
+        await session.wait_connected(5)
+        with pytest.raises(KisSubscriptionError, match="OPSP0011"):
+            await session.subscribe("H0STCNT0", "005930")
+        assert len(server.received) == 2  # one retry with a new key, no more
+        await session.stop()
+
+
 async def test_server_side_cap_is_a_limit_error():
     async with FakeKisWs(cap=1) as server:
         session = make_session(server, [])

@@ -17,9 +17,15 @@ from tests.unit.adapters.kis.wire import IV, KEY
 
 
 class FakeKisWs:
-    def __init__(self, cap: int = 40, refuse: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cap: int = 40,
+        refuse: dict[str, str] | None = None,
+        bad_approvals: set[str] | None = None,
+    ) -> None:
         self.cap = cap
         self.refuse = refuse or {}  # tr_key -> msg_cd to answer with
+        self.bad_approvals = bad_approvals or set()  # approval keys answered with OPSP0011
         self.connections: list[ServerConnection] = []
         self.received: list[dict] = []
         self.texts: list[str] = []
@@ -57,6 +63,11 @@ class FakeKisWs:
                     continue
                 inputs = message["body"]["input"]
                 tr_id, tr_key = inputs["tr_id"], inputs["tr_key"]
+                if header.get("approval_key") in self.bad_approvals:
+                    await ws.send(
+                        _refusal(tr_id, tr_key, "OPSP0011", "invalid approval : NOT FOUND")
+                    )
+                    continue
                 await ws.send(self._reply(ws, header["tr_type"], tr_id, tr_key))
         finally:
             self.connections.remove(ws)
@@ -113,3 +124,12 @@ class FakeKisWs:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError("condition not reached in time")
             await asyncio.sleep(0.01)
+
+
+def _refusal(tr_id: str, tr_key: str, code: str, msg: str) -> str:
+    return json.dumps(
+        {
+            "header": {"tr_id": tr_id, "tr_key": tr_key, "encrypt": "N"},
+            "body": {"rt_cd": "1", "msg_cd": code, "msg1": msg},
+        }
+    )
