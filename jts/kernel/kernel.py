@@ -202,14 +202,25 @@ class Kernel:
         self._busy = True
         try:
             order = command.order
+            # among several accounts, prefer one that can take the order: for a sell one that
+            # holds the shares, for a buy one with the cash (at its limit, else the last price)
             prefer = None
-            if order.side is OrderSide.SELL:  # from an account that holds the shares
+            if order.side is OrderSide.SELL:
 
                 def prefer(account: AccountId) -> bool:
                     held = self._portfolio.position_qty(
                         order.instrument_id, order.strategy_id, account
                     )
                     return held >= order.quantity.as_decimal()
+
+            else:
+
+                def prefer(account: AccountId) -> bool:
+                    price = order.price or self._cache.last_price(order.instrument_id)
+                    free = self._portfolio.free_cash(account, order.instrument_id)
+                    if price is None or free is None:
+                        return False
+                    return free >= price.as_decimal() * order.quantity.as_decimal()
 
             try:
                 client = self.execution.route(command, prefer)

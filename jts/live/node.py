@@ -436,6 +436,15 @@ class LiveNode:
         # the adapter must follow the orders still working at the venue (their notices, a
         # cancel at stop); `recover` books what KIS did since the reconciliation's inquiry
         working = [o for o in kernel.cache.orders() if not o.is_closed]
+        traded = {client.account_id for client in self.executions}
+        orphans = [o for o in working if o.account_id is not None and o.account_id not in traded]
+        if orphans:  # an account taken out of the config: nobody follows these any more
+            self.log.error(
+                "orders_of_accounts_not_traded",
+                count=len(orphans),
+                accounts=sorted({str(o.account_id) for o in orphans}),
+                orders=[str(o.client_order_id) for o in orphans[:10]],
+            )
         adopted = 0
         for n, client in enumerate(self.executions):
             count = client.adopt([o for o in working if self._in_account(o.account_id, n)])

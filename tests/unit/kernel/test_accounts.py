@@ -110,6 +110,22 @@ def test_a_sell_from_an_account_without_the_shares_is_denied(
     assert "no_short" in order.events[-1].reason  # type: ignore[attr-defined]
 
 
+def test_a_buy_goes_to_an_account_with_the_cash(
+    two: tuple[Kernel, Measured, Measured, Trader],
+) -> None:
+    kernel, first, second, strategy = two
+    first.capacity, second.capacity = 0.1, 0.9
+    strategy.buy(SAMSUNG, 2)
+    _fill_last(kernel, second, "2")
+    account = next(a for a in kernel.portfolio.accounts() if a.account_id == OTHER)
+    account.withdraw(Money("9000000", KRW))  # 860,000 won left there
+    strategy.buy(SAMSUNG, 2, "70000")  # 140,000: both can pay, the headroom decides
+    assert len(second.submitted) == 2
+    strategy.buy(SAMSUNG, 13, "70000")  # 910,000: only the first account has it
+    assert len(first.submitted) == 1
+    assert kernel.cache.orders()[-1].status is OrderStatus.ACCEPTED
+
+
 def test_the_routed_accounts_limits_apply(two: tuple[Kernel, Measured, Measured, Trader]) -> None:
     kernel, first, second, strategy = two
     first.capacity, second.capacity = 0.1, 0.9  # routed to OTHER: at most 5 per order there
