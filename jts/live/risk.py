@@ -55,7 +55,7 @@ class RiskWatch:
         """Re-read the portfolio (cash, net positions, last prices, every fill of the books)."""
         kernel = self._kernel
         portfolio = kernel.portfolio
-        cash = portfolio.cash()
+        cash = portfolio.total_cash()  # every account's: the positions are every account's
         positions: dict[InstrumentId, Decimal] = {}
         for position in portfolio.positions(open_only=True):
             if position.currency == cash.currency:

@@ -235,6 +235,12 @@ class Portfolio:
             return Money.zero(self._base)
         return account.total(self._base)
 
+    def total_cash(self) -> Money:
+        """Every account's settled plus unsettled cash in the base currency: what the node's
+        equity starts from when it trades several accounts."""
+        raw = sum(account.total_raw(self._base) for account in self._accounts.values())
+        return Money.from_raw(raw, self._base)
+
     def cash_raw(self, account_id: AccountId | None = None) -> int:
         """`cash` as raw units of the base currency (a backtest's equity curve re-reads the
         cash after every fill)."""

@@ -17,6 +17,7 @@ from jts.domain.accounts import Account
 from jts.domain.enums import OrderStatus
 from jts.domain.events_order import OrderDenied
 from jts.domain.events_risk import KillSwitchTripped, RiskMetricsUpdated
+from jts.domain.identifiers import AccountId
 from jts.domain.instruments import Market, krx_equity
 from jts.domain.market_data import Bar
 from jts.domain.messages import Message
@@ -127,6 +128,19 @@ def test_a_restarted_node_counts_todays_journaled_fills_again() -> None:
         "daily_loss: loss of 10 KRW since the start of the KST trading day 2024-03-04 "
         "reached the daily loss limit 5 KRW"
     )
+
+
+def test_the_day_starts_from_every_accounts_cash() -> None:
+    clock = SimulatedClock(start_ns=T0)
+    bus = InProcessMessageBus()
+    kernel = _kernel(clock, ScriptedVenue(clock), bus)
+    second = Account(AccountId("SIM-002"))
+    second.deposit(Money("5000000", KRW))
+    kernel.add_account(second)
+    assert kernel.portfolio.total_cash() == Money("15000000", KRW)
+    watch = RiskWatch(kernel, RiskConfig(daily_loss_limit_pct=Decimal(1)), log=Log())
+    watch.attach(bus)
+    assert watch.monitor.day_start_equity == 15_000_000
 
 
 async def test_the_control_api_serves_risk_or_says_why_not(tmp_path: Path) -> None:
