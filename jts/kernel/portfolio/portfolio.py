@@ -217,12 +217,17 @@ class Portfolio:
                 total = total + position.realized_pnl
         return total
 
-    def market_value(self) -> Money:
-        """Signed value of open positions in the base currency at last prices."""
+    def market_value(self, account_id: AccountId | None = None) -> Money:
+        """Signed value of open positions in the base currency at last prices: of every
+        account, or of ``account_id`` (positions that name no account are the default's)."""
         raw = 0
         for position in self._positions.values():
             if not position.is_open or position.currency != self._base:
                 continue
+            if account_id is not None:
+                held_in = position.account_id or self._default_account
+                if held_in != account_id:
+                    continue
             value = self._mark(position)
             if value is not None:
                 raw += -value.raw if position.signed_qty < 0 else value.raw
@@ -249,8 +254,11 @@ class Portfolio:
         return 0 if account is None else account.total_raw(self._base)
 
     def equity(self, account_id: AccountId | None = None) -> Money:
-        """Cash plus the market value of open positions (the base currency only)."""
-        return self.cash(account_id) + self.market_value()
+        """Cash plus the market value of open positions (the base currency only): of one
+        account, or of the whole node (every account's cash and positions) without one."""
+        if account_id is None:
+            return self.total_cash() + self.market_value()
+        return self.cash(account_id) + self.market_value(account_id)
 
     def _iter(self, instrument_id: InstrumentId | None) -> Iterable[Position]:
         if instrument_id is None:

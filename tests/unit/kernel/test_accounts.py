@@ -82,6 +82,11 @@ def test_positions_are_kept_per_account(two: tuple[Kernel, Measured, Measured, T
     cash = {a.account_id: a.total(KRW) for a in portfolio.accounts()}
     assert cash[ACCOUNT] == Money(10_000_000 - 3 * 70_000, KRW)
     assert cash[OTHER] == Money(10_000_000 - 2 * 70_000, KRW)
+    # marked at the last price (70,000): each account's equity is its own cash and shares
+    assert portfolio.equity(ACCOUNT) == Money(10_000_000, KRW)
+    assert portfolio.equity(OTHER) == Money(10_000_000, KRW)
+    assert portfolio.market_value(OTHER) == Money(2 * 70_000, KRW)
+    assert portfolio.equity() == Money(20_000_000, KRW)
 
 
 def test_a_sell_goes_to_the_account_that_holds_the_shares(
