@@ -152,9 +152,7 @@ class ExecutionEngine:
         listeners = self._listeners
         if denial_reason is None and client is None:
             try:
-                client = self.router.route(
-                    init.instrument_id, init.strategy_id, command.account_id or init.account_id
-                )
+                client = self.route(command)
             except NoRouteError as exc:
                 denial_reason = f"routing: {exc}"
         now = self._clock.timestamp_ns()
