@@ -406,14 +406,7 @@ class SnapshotRecorder:
             batch.order_snapshots.append(Order.rebuild(order.events) if copy else order)
         portfolio = self._kernel.portfolio
         for instrument_id, strategy_id, account_id in batch.slots:
-            position = next(
-                (
-                    p
-                    for p in portfolio.positions_of(instrument_id, strategy_id)
-                    if p.account_id == account_id
-                ),
-                None,
-            )
+            position = portfolio.position_held(instrument_id, strategy_id, account_id)
             if position is None or not position.trade_ids:
                 continue
             if copy:  # the repository reads only what `PositionValues` holds

@@ -156,22 +156,22 @@ def target_from_settings(settings: Settings) -> VenueTarget | None:
     kis = settings.brokers.kis
     if not kis.is_configured:
         return None
-    cano, product = kis.account.split("-")
-    app = KisAppKey(kis.app_key.get_secret_value(), kis.app_secret.get_secret_value(), name="kis")
-    account = KisAccount(cano, app, product)
-    more: list[KisAccount] = []
-    for n, extra in enumerate(kis.accounts, start=2):
-        extra_cano, extra_product = extra.account.split("-")
-        extra_app = KisAppKey(
-            extra.app_key.get_secret_value(), extra.app_secret.get_secret_value(), name=f"kis-{n}"
+    entries = [(kis.app_key, kis.app_secret, kis.account)]
+    entries += [(extra.app_key, extra.app_secret, extra.account) for extra in kis.accounts]
+    accounts: list[KisAccount] = []
+    for n, (key, secret, number) in enumerate(entries, start=1):
+        cano, product = number.split("-")
+        app = KisAppKey(
+            key.get_secret_value(), secret.get_secret_value(), name=f"kis-{n}" if n > 1 else "kis"
         )
-        more.append(KisAccount(extra_cano, extra_app, extra_product))
+        accounts.append(KisAccount(cano, app, product))
+    account, *more = accounts
     env = KisEnv(kis.env)
-    names = ", ".join(f"{a.cano}-{a.product}" for a in (account, *more))
+    names = ", ".join(f"{a.cano}-{a.product}" for a in accounts)
     return VenueTarget(
         env=env,
         hosts=None,
-        app=app,
+        app=account.app,
         account=account,
         rate_per_s=None,
         description=f"KIS {env.value} servers, account{'s' if more else ''} {names}",

@@ -87,7 +87,7 @@ class Portfolio:
         """The strategy's position in the instrument held in ``account_id``; without one, the
         position in the default account, else the first one opened (`positions_of` has all)."""
         if account_id is not None:
-            return self._by_slot.get((instrument_id, strategy_id, account_id))
+            return self.position_held(instrument_id, strategy_id, account_id)
         held = self._by_pair.get((instrument_id, strategy_id))
         if not held:
             return None
@@ -95,6 +95,12 @@ class Portfolio:
             if position.account_id == self._default_account:
                 return position
         return held[0]
+
+    def position_held(
+        self, instrument_id: InstrumentId, strategy_id: StrategyId, account_id: AccountId | None
+    ) -> Position | None:
+        """Exactly the position booked under ``account_id`` (None: fills that named none)."""
+        return self._by_slot.get((instrument_id, strategy_id, account_id))
 
     def positions_of(self, instrument_id: InstrumentId, strategy_id: StrategyId) -> list[Position]:
         """The strategy's positions in the instrument, one per account."""
@@ -110,7 +116,7 @@ class Portfolio:
         account_id: AccountId | None = None,
     ) -> Decimal:
         """Signed quantity in ``account_id``, or in all accounts together without one."""
-        if account_id is not None:
+        if account_id is not None:  # `position_held`, inlined: the risk check asks per order
             position = self._by_slot.get((instrument_id, strategy_id, account_id))
             return _ZERO if position is None else position.signed_qty
         held = self._by_pair.get((instrument_id, strategy_id))
