@@ -404,10 +404,9 @@ class LiveNode:
 
     def _in_account(self, account_id: AccountId | None, n: int) -> bool:
         """Whether something booked under ``account_id`` belongs to the ``n``-th client's
-        account; what names no account belongs to the default (first) one."""
-        if account_id is None:
-            return n == 0
-        return account_id == self.executions[n].account_id
+        account: `Portfolio.holder`'s rule (what names no account is the default's, the first
+        client's), which runs before the portfolio has its accounts."""
+        return (account_id or self.executions[0].account_id) == self.executions[n].account_id
 
     async def _settle_loop(self) -> None:
         """At each KST midnight, cash due that day becomes settled."""

@@ -501,7 +501,6 @@ class SnapshotRecorder:
                 day=day,
                 ts_taken=stamp,
                 reason=reason,
-                default=account is self._kernel.portfolio.account(),
             )
             try:
                 self._storage.daily_snapshots.save(snapshot)
@@ -585,11 +584,6 @@ def _read_outcome(future: asyncio.Future[RecorderStats]) -> None:
         future.exception()
 
 
-def _in_account(position: Position, account: Account, default: bool) -> bool:
-    owner = position.account_id
-    return owner == account.account_id or (owner is None and default)
-
-
 def _at_cost(position: Position) -> int:
     """The open quantity at its average price (raw money): the mark of a position whose
     instrument has not traded since the node started, so it is never worth nothing."""
@@ -610,19 +604,19 @@ def daily_snapshot(
     day: dt.date,
     ts_taken: int,
     reason: SnapshotReason,
-    default: bool = False,
 ) -> DailySnapshot:
     """One account's books for ``day`` from the kernel's portfolio and that day's ``fills``.
 
     Only positions and fills in the account's base currency count (a KRW account's KRX
-    positions); ``default`` also gives the account the positions that name no account.
+    positions), and what names no account counts in the default one (`Portfolio.holder`).
     """
     portfolio = kernel.portfolio
-    base: Currency = portfolio.cash(account.account_id).currency
+    mine = account.account_id
+    base: Currency = portfolio.cash(mine).currency
     balance = account.balance(base)
     value = realized = unrealized = 0
     for position in portfolio.positions(open_only=False):
-        if position.currency != base or not _in_account(position, account, default):
+        if position.currency != base or portfolio.holder(position.account_id) != mine:
             continue
         realized += position.realized_pnl.raw
         if not position.is_open:
@@ -636,8 +630,7 @@ def daily_snapshot(
         value += -notional if position.signed_qty < 0 else notional
     commissions = taxes = count = 0
     for fill in fills:
-        owner = fill.account_id
-        if not (owner == account.account_id or (owner is None and default)):
+        if portfolio.holder(fill.account_id) != mine:
             continue
         count += 1
         if fill.commission.currency == base:

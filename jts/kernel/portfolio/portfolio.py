@@ -66,6 +66,12 @@ class Portfolio:
         if default or self._default_account is None:
             self._default_account = account.account_id
 
+    def holder(self, account_id: AccountId | None) -> AccountId | None:
+        """The account that what was booked under ``account_id`` belongs to: that account, or
+        the default one for what names none (fills of a venue that reports no account). The
+        one rule for every per-account figure (cash, positions, exposure, snapshots)."""
+        return account_id or self._default_account
+
     def account(self, account_id: AccountId | None = None) -> Account | None:
         key = account_id or self._default_account
         return None if key is None else self._accounts.get(key)
@@ -115,10 +121,16 @@ class Portfolio:
         strategy_id: StrategyId,
         account_id: AccountId | None = None,
     ) -> Decimal:
-        """Signed quantity in ``account_id``, or in all accounts together without one."""
+        """Signed quantity in ``account_id`` (the default account's includes what was booked
+        naming no account, `holder`), or in all accounts together without one."""
         if account_id is not None:  # `position_held`, inlined: the risk check asks per order
             position = self._by_slot.get((instrument_id, strategy_id, account_id))
-            return _ZERO if position is None else position.signed_qty
+            qty = _ZERO if position is None else position.signed_qty
+            if account_id == self._default_account:
+                stray = self._by_slot.get((instrument_id, strategy_id, None))
+                if stray is not None:
+                    qty += stray.signed_qty
+            return qty
         held = self._by_pair.get((instrument_id, strategy_id))
         if not held:
             return _ZERO
@@ -133,7 +145,7 @@ class Portfolio:
             (
                 p.signed_qty
                 for p in self._by_instrument.get(instrument_id, ())
-                if account_id is None or p.account_id == account_id
+                if account_id is None or self.holder(p.account_id) == account_id
             ),
             _ZERO,
         )
@@ -181,11 +193,13 @@ class Portfolio:
         return None if last is None else position.notional_value(last)
 
     def position_values(self, account_id: AccountId | None) -> list[tuple[str, Decimal]]:
+        """Signed market value of each open, marked position (of ``account_id``, or of every
+        account without one): what the exposure limits of the risk check sum."""
         values: list[tuple[str, Decimal]] = []
         for position in self._positions.values():
             if not position.is_open:
                 continue
-            if account_id is not None and position.account_id not in (None, account_id):
+            if account_id is not None and self.holder(position.account_id) != account_id:
                 continue
             value = self._mark(position)
             if value is not None:
@@ -230,10 +244,8 @@ class Portfolio:
         for position in self._positions.values():
             if not position.is_open or position.currency != self._base:
                 continue
-            if account_id is not None:
-                held_in = position.account_id or self._default_account
-                if held_in != account_id:
-                    continue
+            if account_id is not None and self.holder(position.account_id) != account_id:
+                continue
             value = self._mark(position)
             if value is not None:
                 raw += -value.raw if position.signed_qty < 0 else value.raw

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 import pytest
 
 from jts.core.clock import SimulatedClock
 from jts.domain.accounts import Account
 from jts.domain.enums import OrderStatus
-from jts.domain.identifiers import AccountId
+from jts.domain.identifiers import AccountId, TradeId
 from jts.domain.values import KRW, Money
 from jts.kernel.kernel import Kernel
 from jts.kernel.risk.limits import RiskLimits
@@ -153,3 +154,30 @@ def test_an_order_with_no_route_is_denied_with_the_reason(clock: SimulatedClock)
     order = kernel.cache.orders()[-1]
     assert order.status is OrderStatus.DENIED
     assert "routing: no execution client for account SIM-404" in order.events[-1].reason  # type: ignore[attr-defined]
+
+
+def test_what_names_no_account_counts_in_the_default_account_alone(
+    two: tuple[Kernel, Measured, Measured, Trader],
+) -> None:
+    """`Portfolio.holder`: one rule for every per-account figure (the risk check's position
+    and exposure, the books), so a fill naming no account is never counted in two accounts."""
+    kernel, first, _second, strategy = two
+    strategy.buy(SAMSUNG, 2)
+    order = kernel.cache.orders()[-1]
+    booked = first.fill(order.client_order_id, "1", "70000")
+    stray = msgspec.structs.replace(booked, account_id=None, trade_id=TradeId("T-stray"))
+    portfolio = kernel.portfolio
+    portfolio.apply_fill(stray)
+    sid = strategy.id
+    assert portfolio.holder(None) == ACCOUNT
+    assert portfolio.holder(OTHER) == OTHER
+    assert portfolio.position_qty(SAMSUNG, sid, ACCOUNT) == 2
+    assert portfolio.position_qty(SAMSUNG, sid, OTHER) == 0
+    assert portfolio.position_qty(SAMSUNG, sid) == 2
+    assert portfolio.net_qty(SAMSUNG, ACCOUNT) == 2
+    assert portfolio.net_qty(SAMSUNG, OTHER) == 0
+    assert sum(v for _, v in portfolio.position_values(ACCOUNT)) == Decimal(140_000)
+    assert portfolio.position_values(OTHER) == []
+    assert portfolio.market_value(ACCOUNT) == Money("140000", KRW)
+    assert portfolio.market_value(OTHER) == Money("0", KRW)
+    assert portfolio.market_value() == Money("140000", KRW)
