@@ -10,6 +10,13 @@ Two messages: ``Tick`` (ints only) shows what the bus itself costs; ``OrderFille
 the domain codec shows a realistic event, whose encode and decode (see bench_codec) dominate.
 Consuming is bound by redis-py's reply parser: the pure-Python one parses roughly 25,000 stream
 entries/s, hiredis ten times more, so the parser in use is printed first.
+
+Two figures frame the live split node's target (issue 6: tick to order p99 < 5 ms over Redis):
+``relay at 100/s`` is the two bus hops a tick and its order take between the market-data,
+strategy and execution roles, at that node's rate, with nothing else on the path; ``loopback
+TCP`` (first, under "machine") is one message between two processes with no Redis at all, the
+cost of waking a process on this machine. At 100 messages/s a hop costs more than at 5,000/s:
+every message wakes an idle process, where at 5,000/s the reader is often already awake.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ except ImportError:  # pragma: no cover - depends on the installed extras
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = 6379
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+#: Relayed and loopback messages left out of the figures (connection set-up, first-use caches).
+WARMUP_RELAYED = 50
 
 
 class Tick(Message, frozen=True, kw_only=True):
@@ -245,14 +254,18 @@ async def _redis_latency_one_process(
     print(_latency_line(f"  latency at {rate:,}/s, {kind}, one process", samples))
 
 
-def _remote_consumer(prefix: str, count: int, ready: Any, results: Any) -> None:
-    """A consumer node in its own process: records when each message reached its handler."""
+def _remote_consumer(
+    prefix: str, count: int, ready: Any, results: Any, group: str = "remote"
+) -> None:
+    """A consumer node in its own process: records when each message reached its handler
+    (``relayed.**``, the relay's, when ``group`` is "receiver"; ``events.**`` otherwise)."""
 
     async def consume() -> None:
-        config = RedisStreamsConfig(url=REDIS_URL, prefix=prefix, group="remote", consumer="r1")
+        config = RedisStreamsConfig(url=REDIS_URL, prefix=prefix, group=group, consumer="r1")
         node = RedisStreamsMessageBus(config, _bench_codec())
         received: list[tuple[int, int]] = []
-        node.subscribe("events.**", lambda m: received.append((m.ts_event, time.perf_counter_ns())))  # type: ignore[attr-defined]
+        pattern = "relayed.**" if group == "receiver" else "events.**"
+        node.subscribe(pattern, lambda m: received.append((m.ts_event, time.perf_counter_ns())))  # type: ignore[attr-defined]
         await node.start()
         ready.set()
         deadline = time.monotonic() + 30
@@ -294,6 +307,104 @@ async def _redis_latency_two_processes(
     print(f"  (mean {statistics.fmean(samples) / 1000:.1f} us; {lost} lost; target p99 < 2 ms)")
 
 
+def _relay(prefix: str, seconds: float, ready: Any) -> None:
+    """The middle node of the relay: republishes every ``events.**`` message on ``relayed.*``,
+    in its handler, as the split node's strategy role turns a tick into an order."""
+
+    async def relay() -> None:
+        config = RedisStreamsConfig(url=REDIS_URL, prefix=prefix, group="relay", consumer="m1")
+        node = RedisStreamsMessageBus(config, _bench_codec())
+        node.subscribe("events.**", lambda m: node.publish("relayed.order", m))
+        await node.start()
+        ready.set()
+        await asyncio.sleep(seconds)
+        await node.stop()
+
+    asyncio.run(relay())
+
+
+async def _redis_relay_three_processes(bench: _RedisBench, rate: int, seconds: float) -> None:
+    """Publisher -> relay process -> receiver process, at the live split node's rate: the two
+    bus hops a tick and its order take between the market-data, strategy and execution roles,
+    with nothing else on the path. What the split node's p99 target leaves for the rest
+    (strategy, risk, the journal's commit, the send) is its 5 ms less this."""
+    messages = _messages("OrderFilled", int(rate * seconds))
+    context = multiprocessing.get_context("spawn")
+    relay_ready, receiver_ready = context.Event(), context.Event()
+    receiver, sender = context.Pipe(duplex=False)
+    processes = [
+        context.Process(target=_relay, args=(bench.prefix, seconds + 15, relay_ready), daemon=True),
+        context.Process(
+            target=_remote_consumer,
+            args=(bench.prefix, len(messages), receiver_ready, sender, "receiver"),
+            daemon=True,
+        ),
+    ]
+    for process in processes:
+        process.start()
+    try:
+        await _wait_until(relay_ready.is_set, 30, "the relay process")
+        await _wait_until(receiver_ready.is_set, 30, "the receiver process")
+        feed = bench.make(_bench_codec(), group="feed", consume=False)
+        await feed.start()
+        await asyncio.sleep(0.2)
+        sent_at = await _publish_steadily(feed, messages, rate)
+        received = await asyncio.get_running_loop().run_in_executor(None, receiver.recv)
+    finally:
+        for process in processes:
+            process.kill()
+            process.join(timeout=10)
+    samples = array("q", (now - sent_at[key] for key, now in received[WARMUP_RELAYED:]))
+    lost = len(messages) - len(received)
+    print(_latency_line(f"  relay at {rate}/s, OrderFilled, 3 processes (2 hops)", samples))
+    print(f"  ({lost} lost; the first {WARMUP_RELAYED} left out)")
+
+
+def _loopback_sink(port: Any, count: int) -> None:
+    """Receives ``count`` newline-ended send times on a TCP socket; writes back the delays."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port.send(server.getsockname()[1])
+        connection, _ = server.accept()
+        delays: list[int] = []
+        pending = b""
+        with connection:
+            while len(delays) < count:
+                data = connection.recv(65536)
+                arrived = time.perf_counter_ns()
+                if not data:
+                    break
+                pending += data
+                *lines, pending = pending.split(b"\n")
+                delays.extend(arrived - int(line) for line in lines)
+        port.send(delays)
+
+
+def bench_loopback(count: int = 600, interval_s: float = 0.01) -> None:
+    """One message between two processes over loopback TCP, no Redis, no asyncio: the floor
+    under every bus hop on this machine (a wake-up of the receiving process)."""
+    context = multiprocessing.get_context("spawn")
+    port, child_port = context.Pipe()
+    process = context.Process(target=_loopback_sink, args=(child_port, count), daemon=True)
+    process.start()
+    try:
+        with socket.create_connection(("127.0.0.1", port.recv()), timeout=10) as connection:
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for _ in range(count):
+                connection.sendall(b"%d\n" % time.perf_counter_ns())
+                time.sleep(interval_s)
+            delays = port.recv() if port.poll(10) else []
+    finally:
+        process.kill()
+        process.join(timeout=10)
+    print("machine")
+    samples = array("q", delays[WARMUP_RELAYED:])
+    print(
+        _latency_line(
+            f"  loopback TCP, one message every {interval_s * 1000:g} ms, 2 processes", samples
+        )
+    )
+
+
 async def bench_redis() -> None:
     print("Redis Streams bus")
     reason = _redis_unavailable()
@@ -310,6 +421,7 @@ async def bench_redis() -> None:
         lambda bench: _redis_latency_two_processes(bench, "OrderFilled", rate=5_000, seconds=3),
         lambda bench: _redis_latency_two_processes(bench, "Tick", rate=5_000, seconds=3),
         lambda bench: _redis_latency_one_process(bench, "OrderFilled", rate=5_000, seconds=3),
+        lambda bench: _redis_relay_three_processes(bench, rate=100, seconds=6),
     ]
     for run in runs:  # each on its own streams, its buses stopped before the next starts
         bench = _RedisBench()
@@ -320,6 +432,7 @@ async def bench_redis() -> None:
 
 
 def main() -> None:
+    bench_loopback()
     bench_inprocess()
     asyncio.run(bench_redis())
 
