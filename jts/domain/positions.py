@@ -425,8 +425,8 @@ class Position:
         cost = self._cost_n if self._qty > 0 else -self._cost_n
         return _ratio_sum(*market, -cost, self._cost_d)
 
-    # Events are built with their fields spelled out (no field dict, no property calls):
-    # a backtest builds one per fill it keeps.
+    # Events are built with their fields spelled out (no dict of every field, no property
+    # calls): a backtest builds one per fill it keeps.
     def _event(self, kind: type[PositionOpened | PositionChanged], stamp: int) -> PositionEvent:
         fill = self._last_fill
         entry, opening, ts_opened = self._entry, self._opening_order_id, self._ts_opened
@@ -437,32 +437,15 @@ class Position:
         qty, prec = self._qty, self._qty_prec
         size = qty if qty > 0 else -qty
         last_px = fill.last_px
-        if kind is PositionChanged:
-            unrealized = _ratio_to_money(*self._unrealized_exact(last_px), self._currency)
-            return PositionChanged(
-                trader_id=self._trader_id,
-                strategy_id=self._strategy_id,
-                instrument_id=self._instrument_id,
-                position_id=self._position_id,
-                account_id=self._account_id,
-                opening_order_id=opening,
-                entry=entry,
-                side=PositionSide.LONG if qty > 0 else PositionSide.SHORT,
-                signed_qty=_qty_decimal(qty, prec),
-                quantity=Quantity.from_raw(size, prec),
-                peak_qty=Quantity.from_raw(self._peak, prec),
-                avg_px_open=self._average_open(),
-                avg_px_close=self.avg_px_close,
-                realized_pnl=_ratio_to_money(self._realized_n, self._realized_d, self._currency),
-                last_trade_id=fill.trade_id,
-                last_px=last_px,
-                last_qty=fill.last_qty,
-                ts_opened=ts_opened,
-                ts_event=fill.ts_event,
-                ts_init=stamp,
-                unrealized_pnl=unrealized,
-            )
-        return PositionOpened(
+        # a change also carries the unrealised PnL at the fill's price; an opening has none
+        extra: dict[str, Money] = (
+            {}
+            if kind is PositionOpened
+            else {
+                "unrealized_pnl": _ratio_to_money(*self._unrealized_exact(last_px), self._currency)
+            }
+        )
+        return kind(
             trader_id=self._trader_id,
             strategy_id=self._strategy_id,
             instrument_id=self._instrument_id,
@@ -483,6 +466,7 @@ class Position:
             ts_opened=ts_opened,
             ts_event=fill.ts_event,
             ts_init=stamp,
+            **extra,
         )
 
     def _closed_event(self, average: Decimal, stamp: int) -> PositionClosed:
