@@ -1,10 +1,10 @@
 """Order-event journal: appends per second and p50/p99 per append, SQLite and PostgreSQL.
 
-The OMS appends two events per order before the order leaves the process (`OrderInitialized`
-at ``order_seq`` 1, then `OrderSubmitted` at 2), each committed on its own: that pair is the
-journal's share of tick-to-order latency (issue 6), so it is what is timed here, through
-`Storage.journal` as the live node builds it. A third case appends the pair with one
-`append_many` (one commit for both), the batch path.
+The OMS journals two events per order before the order leaves the process (`OrderInitialized`
+at ``order_seq`` 1 and `OrderSubmitted` at 2) with one `append_many`, one commit for both:
+the journal's share of tick-to-order latency (issue 6), timed here through `Storage.journal`
+as the live node builds it. The other case appends the same pair one event and one commit at
+a time, as the venue's answers (acknowledgements, fills) are appended.
 
 Backends: a SQLite file in a temporary directory (WAL, ``synchronous=NORMAL``, the node's
 default) and a fresh PostgreSQL database on 127.0.0.1 (``JTS_TEST_POSTGRES_URL``, the test
