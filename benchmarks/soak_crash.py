@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.integration.live.test_crash import run_crash_session
+from tests.integration.live.test_crash import FAST_TRADING, run_crash_session
 
 
 def main() -> int:
@@ -22,6 +22,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--min-alive", type=float, default=3.0)
     parser.add_argument("--max-alive", type=float, default=15.0)
+    parser.add_argument(
+        "--tick-interval", type=float, default=0.02, help="seconds between simulator ticks"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="jts-soak-") as tmp:
         report = run_crash_session(
@@ -31,6 +34,8 @@ def main() -> int:
             min_alive_s=args.min_alive,
             max_alive_s=args.max_alive,
             final_s=10.0,
+            tick_interval_s=args.tick_interval,
+            node_args=FAST_TRADING,
         )
     print(
         f"kills {report.kills}  journal orders {report.journal_orders}  "

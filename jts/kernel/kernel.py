@@ -151,6 +151,9 @@ class Kernel:
         self._pending: deque[ExecutionEvent] = deque()
         self._busy = False
         self._running = False
+        # after `stop`: strategies hear no more data and their new orders are denied, while
+        # the node drains and disconnects (its feeds may still deliver for a moment)
+        self._stopped = False
         self._day_end: dict[InstrumentId, int] = {}
         self.account_states: list[AccountState] = []
         self._position_listeners: list[
@@ -185,6 +188,10 @@ class Kernel:
         return self.ids.client_order_id()
 
     def submit_order(self, order: OrderInitialized, account_id: AccountId | None) -> None:
+        """A strategy's or an execution algorithm's new order (`submit` takes the node's
+        commands too). Denied once the kernel has stopped: the orders a strategy sends from
+        `on_stop` still go, anything later would leave while the node disconnects, and its
+        answers and fills would reach no one."""
         command = SubmitOrder(
             trader_id=order.trader_id,
             strategy_id=order.strategy_id,
@@ -194,6 +201,9 @@ class Kernel:
             order=order,
             account_id=account_id,
         )
+        if self._stopped:
+            self.execution.submit(command, "stopped: the kernel takes no new strategy orders")
+            return
         self.submit(command)
 
     def submit(self, command: SubmitOrder) -> Order:
@@ -395,6 +405,7 @@ class Kernel:
         if self._running:
             return
         self._running = True
+        self._stopped = False
         with self._guard():
             for strategy in self._strategies.values():
                 strategy.on_start()
@@ -406,6 +417,7 @@ class Kernel:
             for strategy in self._strategies.values():
                 strategy.on_stop()
         self._running = False
+        self._stopped = True
 
     # ---- kill switch --------------------------------------------------------------------------
     def trip_kill_switch(self, reason: str) -> int:
@@ -482,7 +494,7 @@ class Kernel:
         self._last_bars[bar_type] = bar
         self._last_prices[instrument_id] = bar.close
         handlers = self._bar_handlers.get(bar_type)
-        if handlers:
+        if handlers and not self._stopped:
             outer = not self._busy
             self._busy = True
             try:
@@ -502,7 +514,7 @@ class Kernel:
         self._cache.update_trade(tick)
         handlers = self._trade_handlers.get(tick.instrument_id)
         with self._guard():
-            if handlers:
+            if handlers and not self._stopped:
                 for strategy in handlers:
                     strategy.on_trade_tick(tick)
             for aggregator in self._aggregators.get(tick.instrument_id, ()):
@@ -515,7 +527,7 @@ class Kernel:
     def process_quote(self, quote: QuoteTick) -> None:
         self._cache.update_quote(quote)
         handlers = self._quote_handlers.get(quote.instrument_id)
-        if handlers:
+        if handlers and not self._stopped:
             with self._guard():
                 for strategy in handlers:
                     strategy.on_quote(quote)
@@ -529,7 +541,7 @@ class Kernel:
             self._cache.set_book(book)
         book.apply(update)
         handlers = self._book_handlers.get(update.instrument_id)
-        if handlers:
+        if handlers and not self._stopped:
             with self._guard():
                 for strategy in handlers:
                     strategy.on_order_book(book)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -38,6 +39,15 @@ ENTRY = "from jts.cli.main import main; main()"
 HOST = "127.0.0.1"
 
 
+#: The SMA example on 2-trade bars with 2/3-bar averages: it crosses every few bars, so a node
+#: is nearly always between an order and its answer when it is killed or stopped (the demo's
+#: 5-trade bars and 3/8 averages sent ~120 orders over the soak's 20 kills; this, ~1,800).
+FAST_TRADING = (
+    "--param", "fast=2", "--param", "slow=3",
+    "--param", "bar_type=005930.KRX-2-TICK-LAST-INTERNAL",
+)  # fmt: skip
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -55,8 +65,11 @@ class CrashReport:
 
 
 class _Session:
-    def __init__(self, workdir: Path, *, tick_interval_s: float) -> None:
+    def __init__(
+        self, workdir: Path, *, tick_interval_s: float, node_args: Sequence[str] = ()
+    ) -> None:
         self.workdir = workdir
+        self.node_args = tuple(node_args)
         self.port, self.ws_port = _free_port(), _free_port()
         self.config_path = workdir / "sim.json"
         self.state_path = workdir / "sim-state.json"
@@ -104,7 +117,7 @@ class _Session:
         self.node_runs += 1
         self.node = self._cli(
             "--log-format", "json", "up", "--sim-config", str(self.config_path),
-            "--sim-port", str(self.port), "--sim-ws-port", str(self.ws_port),
+            "--sim-port", str(self.port), "--sim-ws-port", str(self.ws_port), *self.node_args,
             log=f"node-{self.node_runs}.log",
         )  # fmt: skip
 
@@ -233,11 +246,13 @@ def run_crash_session(
     max_alive_s: float,
     final_s: float,
     tick_interval_s: float = 0.05,
+    node_args: Sequence[str] = (),
 ) -> CrashReport:
     """Trade, SIGKILL the node ``kills`` times at seeded random moments, restart each time,
-    stop cleanly, then compare the journal with the simulator's books."""
+    stop cleanly, then compare the journal with the simulator's books. ``node_args`` go to
+    every ``jts up`` (the soak's strategy parameters, to trade faster)."""
     rng = random.Random(seed)
-    session = _Session(workdir, tick_interval_s=tick_interval_s)
+    session = _Session(workdir, tick_interval_s=tick_interval_s, node_args=node_args)
     report = CrashReport()
     try:
         session.start_sim()
@@ -269,7 +284,14 @@ def run_crash_session(
 def test_sigkilled_node_loses_and_doubles_nothing(tmp_path: Path) -> None:
     started = time.monotonic()
     report = run_crash_session(
-        tmp_path, kills=3, seed=13, min_alive_s=2.0, max_alive_s=6.0, final_s=4.0
+        tmp_path,
+        kills=3,
+        seed=13,
+        min_alive_s=2.0,
+        max_alive_s=6.0,
+        final_s=4.0,
+        tick_interval_s=0.02,
+        node_args=FAST_TRADING,
     )
     assert report.kills == 3
     assert report.venue_orders > 0, report

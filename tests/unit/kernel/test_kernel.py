@@ -291,3 +291,46 @@ def test_an_order_reaches_its_venue_once_journaled_and_before_the_listeners(cloc
         "after buy",
         "OrderAccepted",
     ]
+
+
+class Flattener(Strategy):
+    """Buys on every bar; sells what it holds when stopped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bars = 0
+
+    def on_start(self) -> None:
+        self.subscribe_bars(BAR_TYPE)
+
+    def on_bar(self, bar: Bar) -> None:
+        self.bars += 1
+        self.buy(SAMSUNG, 1)
+
+    def on_stop(self) -> None:
+        self.sell(SAMSUNG, 1)
+
+
+def test_a_stopped_kernel_feeds_no_strategy_and_denies_its_new_orders(
+    kernel: Kernel, venue: ScriptedVenue
+) -> None:
+    """A node keeps receiving ticks while it drains and disconnects; an order made then
+    would leave unanswered (found by the crash soak: one sent after the stop's snapshot)."""
+    strategy = Flattener()
+    kernel.add_strategy(strategy)
+    kernel.start()
+    kernel.process_bar(make_bar(0, "70000", "70100", "69900", "70000"))
+    venue.fill(kernel.cache.orders()[-1].client_order_id, "1", "70000")
+    kernel.stop()
+    assert [c.order.side.value for c in venue.submitted] == ["BUY", "SELL"]  # on_stop's goes
+    kernel.process_bar(make_bar(1, "70000", "70100", "69900", "70100"))
+    assert strategy.bars == 1
+    strategy.buy(SAMSUNG, 1)  # from a timer or a task of its own
+    assert len(venue.submitted) == 2
+    late = kernel.cache.orders()[-1]
+    assert late.status is OrderStatus.DENIED
+    assert "stopped" in str(late.events[-1].reason)  # type: ignore[attr-defined]
+    kernel.start()  # started again: fed and trading again
+    kernel.process_bar(make_bar(2, "70000", "70200", "69900", "70200"))
+    assert strategy.bars == 2
+    assert len(venue.submitted) == 3
