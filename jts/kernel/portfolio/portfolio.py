@@ -73,7 +73,7 @@ class Portfolio:
         return account_id or self._default_account
 
     def account(self, account_id: AccountId | None = None) -> Account | None:
-        key = account_id or self._default_account
+        key = self.holder(account_id)
         return None if key is None else self._accounts.get(key)
 
     def accounts(self) -> list[Account]:
@@ -171,7 +171,7 @@ class Portfolio:
             self._by_slot[slot] = position
             self._by_pair.setdefault(slot[:2], []).append(position)
         events = position.apply(fill, kinds=kinds)
-        key = fill.account_id or self._default_account
+        key = self.holder(fill.account_id)
         account = None if key is None else self._accounts.get(key)
         if account is not None:
             base = instrument.base_currency if instrument.asset_class is AssetClass.CRYPTO else None
@@ -210,7 +210,7 @@ class Portfolio:
     def free_cash(
         self, account_id: AccountId | None, instrument_id: InstrumentId
     ) -> Decimal | None:
-        key = account_id or self._default_account
+        key = self.holder(account_id)
         account = None if key is None else self._accounts.get(key)
         instrument = self._cache.find_instrument(instrument_id)
         if account is None or instrument is None:
@@ -267,7 +267,7 @@ class Portfolio:
     def cash_raw(self, account_id: AccountId | None = None) -> int:
         """`cash` as raw units of the base currency (a backtest's equity curve re-reads the
         cash after every fill)."""
-        key = account_id or self._default_account
+        key = self.holder(account_id)
         account = None if key is None else self._accounts.get(key)
         return 0 if account is None else account.total_raw(self._base)
 
