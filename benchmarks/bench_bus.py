@@ -277,6 +277,19 @@ def _remote_consumer(
     asyncio.run(consume())
 
 
+async def _publish_and_collect(
+    bench: _RedisBench, messages: Sequence[Message], rate: int, receiver: Any
+) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """Publish ``messages`` steadily from a feed node here; return their send times and what
+    the receiving process sent back through ``receiver`` (its receive times)."""
+    feed = bench.make(_bench_codec(), group="feed", consume=False)
+    await feed.start()
+    await asyncio.sleep(0.2)  # let the consumers settle into their blocking reads
+    sent_at = await _publish_steadily(feed, messages, rate)
+    received = await asyncio.get_running_loop().run_in_executor(None, receiver.recv)
+    return sent_at, received
+
+
 async def _redis_latency_two_processes(
     bench: _RedisBench, kind: str, rate: int, seconds: float
 ) -> None:
@@ -292,11 +305,7 @@ async def _redis_latency_two_processes(
     process.start()
     try:
         await _wait_until(ready.is_set, 30, "the consumer process")
-        feed = bench.make(_bench_codec(), group="feed", consume=False)
-        await feed.start()
-        await asyncio.sleep(0.2)
-        sent_at = await _publish_steadily(feed, messages, rate)
-        received = await asyncio.get_running_loop().run_in_executor(None, receiver.recv)
+        sent_at, received = await _publish_and_collect(bench, messages, rate, receiver)
     finally:
         process.join(timeout=10)
         if process.is_alive():
@@ -345,11 +354,7 @@ async def _redis_relay_three_processes(bench: _RedisBench, rate: int, seconds: f
     try:
         await _wait_until(relay_ready.is_set, 30, "the relay process")
         await _wait_until(receiver_ready.is_set, 30, "the receiver process")
-        feed = bench.make(_bench_codec(), group="feed", consume=False)
-        await feed.start()
-        await asyncio.sleep(0.2)
-        sent_at = await _publish_steadily(feed, messages, rate)
-        received = await asyncio.get_running_loop().run_in_executor(None, receiver.recv)
+        sent_at, received = await _publish_and_collect(bench, messages, rate, receiver)
     finally:
         for process in processes:
             process.kill()
